@@ -1,0 +1,53 @@
+"""PowerDesk configuration: one settings object, read from the environment.
+
+Every Python 3.11 process (gateway, action server, services, scripts) reads its
+configuration from here, so a deployment changes behaviour with environment
+variables alone (prefix ``POWERDESK_``, e.g. ``POWERDESK_DATABASE_URL``).  The
+defaults make ``make run`` work with nothing else installed: SQLite files under
+``var/`` and every internal port on 127.0.0.1.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = REPO_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POWERDESK_", extra="ignore")
+
+    var_dir: Path = VAR_DIR
+    # One database for the services (billing, conversations); PostgreSQL by URL,
+    # e.g. postgresql+psycopg://user:pw@127.0.0.1:5432/powerdesk
+    database_url: str = f"sqlite:///{VAR_DIR / 'powerdesk.db'}"
+
+    # The gateway is the only port meant to be exposed.
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    # Internal processes, loopback only.
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+    # Where the action server reaches the services (billing, kg, forecasting).
+    # Embedded default: the services are mounted inside the gateway process.
+    services_url: str = "http://127.0.0.1:8000/api/v1"
+    # Shared secret for service-to-service calls (action server -> billing API).
+    service_token: str = "dev-only-service-token"
+
+    # Knowledge-graph retriever: any sentence-transformers model directory an
+    # operator puts on disk; empty means the model the project trains itself.
+    embedding_model_dir: str = ""
+
+    # Timeouts (seconds) for the calls the gateway and the actions make.
+    rasa_timeout_s: float = 15.0
+    service_timeout_s: float = 10.0
+    max_message_chars: int = 1000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
