@@ -1,0 +1,132 @@
+"""Billing tables: who the customers are, their accounts, what the meter read, what they owe,
+what they paid.
+
+Money is ``Numeric(12, 2)`` (Decimal in Python, never float); kWh are whole numbers as
+printed on a meter reading.  Months are ``YYYY-MM`` strings: they sort, compare and read
+the same on SQLite and PostgreSQL.  Only a *masked* ID number is ever stored.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.db import Base
+
+Money = Numeric(12, 2)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TariffPlanRow(Base):
+    """The catalogue of plans an account can be on; prices live in tariffs/*.yml."""
+
+    __tablename__ = "tariff_plans"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    province: Mapped[str] = mapped_column(String(32))
+    name_zh: Mapped[str] = mapped_column(String(64))
+    cycle: Mapped[str] = mapped_column(String(8))  # "monthly" | "annual"
+    time_of_use: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(Text)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(32))
+    mobile: Mapped[str] = mapped_column(String(16))
+    id_number_masked: Mapped[str] = mapped_column(String(24))
+    address: Mapped[str] = mapped_column(String(128))
+    segment: Mapped[str] = mapped_column(String(16))  # "居民" | "一般工商业"
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    account_no: Mapped[str] = mapped_column(String(10), primary_key=True)  # 10-digit 户号
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    province: Mapped[str] = mapped_column(String(32))
+    tariff_plan: Mapped[str] = mapped_column(ForeignKey("tariff_plans.code"))
+    billing_mode: Mapped[str] = mapped_column(String(8))  # "prepaid" | "postpaid"
+    balance: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    opened_on: Mapped[date] = mapped_column(Date)
+
+
+class MeterReading(Base):
+    """One month of consumption; a meter without time-of-use reports everything as flat."""
+
+    __tablename__ = "meter_readings"
+    __table_args__ = (UniqueConstraint("account_no", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_no: Mapped[str] = mapped_column(ForeignKey("accounts.account_no"))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    peak_kwh: Mapped[int] = mapped_column(Integer, default=0)
+    flat_kwh: Mapped[int] = mapped_column(Integer, default=0)
+    valley_kwh: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Bill(Base):
+    """A monthly bill as computed by the tariff engine.
+
+    ``late_fee`` is frozen when the bill is settled; while unpaid it is recomputed from
+    the days overdue (services/billing/late_fee.py)."""
+
+    __tablename__ = "bills"
+    __table_args__ = (UniqueConstraint("account_no", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_no: Mapped[str] = mapped_column(ForeignKey("accounts.account_no"))
+    period: Mapped[str] = mapped_column(String(7))
+    tier1_kwh: Mapped[int] = mapped_column(Integer, default=0)
+    tier2_kwh: Mapped[int] = mapped_column(Integer, default=0)
+    tier3_kwh: Mapped[int] = mapped_column(Integer, default=0)
+    tier1_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    tier2_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    tier3_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    # Per time-of-use period; NULL on a plan without time-of-use.
+    peak_amount: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    flat_amount: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    valley_amount: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    total_amount: Mapped[Decimal] = mapped_column(Money)
+    due_date: Mapped[date] = mapped_column(Date)
+    paid: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    paid_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    late_fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+
+
+class Payment(Base):
+    """A payment, at most one per idempotency key (the UNIQUE constraint is the guarantee)."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_no: Mapped[str] = mapped_column(ForeignKey("accounts.account_no"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    channel: Mapped[str] = mapped_column(String(16))
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    # sha256 of (account, amount, channel): the same key with another body is a conflict.
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="succeeded")
+    balance_after: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PaymentAllocation(Base):
+    """How much of a payment settled which bill (oldest first); prepaid top-ups have none."""
+
+    __tablename__ = "payment_allocations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("bills.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)

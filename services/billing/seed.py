@@ -1,0 +1,294 @@
+"""Deterministic demo data: 5,000 accounts x 24 months of readings, bills and payments.
+
+``python -m services.billing.seed [--accounts N] [--today YYYY-MM-DD] [--database-url URL]``
+migrates the database and seeds it once; if any account exists it does nothing.
+
+Decisions a reader should know:
+
+* Time: the 24 months end with the month before ``today``; ``today`` defaults to the
+  fixed date 2026-11-01 (months 2024-11 .. 2026-10), so every run and every machine gets
+  the same data.  Accounts "open" at the first month, so their first tier cycle starts
+  at zero.
+* Randomness: one ``random.Random(seed)`` drives everything, in a fixed order.
+* Usage: a household's typical month is log-normal (median ~190 kWh) times a seasonal
+  factor — summer air-conditioning (Jul/Aug) and winter heating (Dec-Feb) peaks.
+* Bills come from the tariff engine.  Due date: the 25th of the month after the period —
+  a demo convention, not a rule from the reference.  About 5% of postpaid accounts owe
+  1-3 past-due bills; the latest bill of many postpaid accounts is unpaid but not yet due;
+  about 10% of prepaid accounts have a balance under 20 元.
+* Only 居民 (residential) accounts are generated: the reference has no 一般工商业 prices.
+* Demo accounts (demo_accounts.yml) get fixed details and scenarios.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+from services.billing.models import (
+    Account, Bill, Customer, MeterReading, Payment, PaymentAllocation, TariffPlanRow,
+)
+from services.billing.tariff import TariffPlan, Usage, available_provinces, compute_bill, load_tariff
+from services.db import migrate, session_scope
+from services.settings import get_settings
+
+DEFAULT_TODAY = date(2026, 11, 1)
+DEFAULT_ACCOUNTS = 5000
+DEFAULT_SEED = 20261122
+MONTHS = 24
+DUE_DAY = 25
+DEMO_FILE = Path(__file__).resolve().parent / "demo_accounts.yml"
+
+# Share of generated accounts per plan, and the province's 户号 prefix.
+PLAN_MIX = [("zhejiang-annual", 0.45), ("zhejiang-annual-tou", 0.20), ("beijing-monthly", 0.20), ("beijing-annual", 0.15)]
+ACCOUNT_PREFIX = {"zhejiang": "33", "beijing": "11"}
+PREPAID_SHARE, ARREARS_SHARE, LOW_BALANCE_SHARE, LATEST_UNPAID_SHARE = 0.25, 0.05, 0.10, 0.35
+# Seasonal factor by calendar month: winter heating and summer air-conditioning peaks.
+SEASON = {1: 1.35, 2: 1.25, 3: 1.00, 4: 0.85, 5: 0.90, 6: 1.15, 7: 1.60, 8: 1.70, 9: 1.20, 10: 0.90, 11: 0.95, 12: 1.25}
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国文辉玲红春梅海燕鹏飞俊婷"
+MOBILE_PREFIXES = ["130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
+                   "153", "155", "156", "158", "159", "177", "180", "181", "182", "186", "187", "188", "189", "199"]
+PLACES = {
+    "zhejiang": ("浙江省", "330", ["杭州市西湖区", "杭州市拱墅区", "宁波市鄞州区", "温州市鹿城区", "绍兴市越城区", "嘉兴市南湖区"]),
+    "beijing": ("北京市", "110", ["朝阳区", "海淀区", "东城区", "西城区", "丰台区", "通州区"]),
+}
+ROADS = ["文三路", "解放路", "中山路", "人民路", "建设路", "和平里街", "学院路", "新华街", "东风路", "长安街"]
+
+
+def months_ending_before(today: date, count: int = MONTHS) -> list[str]:
+    """The ``count`` months (YYYY-MM) ending with the month before ``today``."""
+    index = today.year * 12 + today.month - 1 - count  # months since year 0, zero-based
+    return [f"{(index + k) // 12:04d}-{(index + k) % 12 + 1:02d}" for k in range(count)]
+
+
+def due_date(period: str) -> date:
+    year, month = (int(p) for p in period.split("-"))
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return date(year, month, DUE_DAY)
+
+
+@dataclass
+class Profile:
+    """Everything the generator decides about one account before computing its bills."""
+
+    account_no: str
+    name: str
+    mobile: str
+    province: str
+    plan: str
+    billing_mode: str
+    base_kwh: float
+    scenario: str = "normal"  # normal | arrears | low_balance | paid_up | latest_unpaid
+    unpaid_months: int = 0
+    balance: Decimal | None = None
+    valley_share: float = 0.0
+
+
+@dataclass
+class SeedRows:
+    tables: dict[type, list[dict]] = field(default_factory=lambda: {
+        TariffPlanRow: [], Customer: [], Account: [], MeterReading: [], Bill: [], Payment: [], PaymentAllocation: []})
+
+    def add(self, model: type, row: dict) -> int:
+        """Append a row with the next id (explicit ids let bills and payments refer to each other)."""
+        rows = self.tables[model]
+        if "id" not in row and model is not TariffPlanRow and model is not Account:
+            row["id"] = len(rows) + 1
+        rows.append(row)
+        return row.get("id", 0)
+
+
+# ---------------------------------------------------------------------------- generating
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+
+
+def _mobile(rng: random.Random) -> str:
+    return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+
+
+def _generated_profiles(rng: random.Random, n: int, taken: set[str]) -> list[Profile]:
+    plans, weights = zip(*PLAN_MIX)
+    profiles = []
+    for i in range(n):
+        plan = rng.choices(plans, weights)[0]
+        province = plan.split("-")[0]
+        account_no = ACCOUNT_PREFIX[province] + f"{(i * 7919 + 1234567) % 10**8:08d}"
+        if account_no in taken:
+            continue
+        prepaid = rng.random() < PREPAID_SHARE
+        profile = Profile(account_no, _name(rng), _mobile(rng), province, plan,
+                          "prepaid" if prepaid else "postpaid", rng.lognormvariate(math.log(190), 0.45))
+        roll = rng.random()
+        if prepaid and roll < LOW_BALANCE_SHARE:
+            profile.scenario, profile.balance = "low_balance", Decimal(rng.randrange(0, 2000)) / 100
+        elif not prepaid and roll < ARREARS_SHARE:
+            profile.scenario, profile.unpaid_months = "arrears", rng.randint(2, 4)  # the latest is never overdue
+        elif not prepaid and roll < ARREARS_SHARE + LATEST_UNPAID_SHARE:
+            profile.scenario, profile.unpaid_months = "latest_unpaid", 1
+        if prepaid and profile.balance is None:
+            profile.balance = Decimal(rng.randrange(2000, 80000)) / 100
+        profiles.append(profile)
+    return profiles
+
+
+def _demo_profiles() -> list[Profile]:
+    demos = yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))["accounts"]
+    return [
+        Profile(d["account_no"], d["name"], d["phone"], d["province"], d["tariff_plan"], d["billing_mode"],
+                float(d["base_kwh"]), d.get("scenario", "normal"), int(d.get("unpaid_months", 0)),
+                Decimal(str(d["balance"])) if "balance" in d else (Decimal("300.00") if d["billing_mode"] == "prepaid" else None))
+        for d in demos
+    ]
+
+
+def _monthly_usage(rng: random.Random, profile: Profile, plan: TariffPlan, period: str) -> Usage:
+    month = int(period[5:])
+    kwh = max(0, round(profile.base_kwh * SEASON[month] * rng.uniform(0.88, 1.12)))
+    if not plan.time_of_use:
+        return Usage(flat=kwh)
+    valley = round(kwh * profile.valley_share * rng.uniform(0.9, 1.1))
+    return Usage(peak=kwh - valley, valley=valley)
+
+
+def _customer_details(rng: random.Random, profile: Profile) -> dict:
+    prefix, id_region, districts = PLACES[profile.province]
+    last4 = f"{rng.randrange(1000):03d}" + rng.choice("0123456789X")
+    return {
+        "name": profile.name,
+        "mobile": profile.mobile,
+        "id_number_masked": f"{id_region}{'*' * 11}{last4}",
+        "address": f"{prefix}{rng.choice(districts)}{rng.choice(ROADS)}{rng.randint(1, 399)}号"
+                   f"{rng.randint(1, 30)}幢{rng.randint(1, 28)}0{rng.randint(1, 4)}室",
+        "segment": "居民",
+    }
+
+
+def _add_account(rows: SeedRows, rng: random.Random, profile: Profile, periods: list[str], today: date) -> None:
+    plan = load_plan(profile.plan)
+    profile.valley_share = rng.uniform(0.30, 0.45)
+    customer_id = rows.add(Customer, _customer_details(rng, profile))
+    rows.add(Account, {
+        "account_no": profile.account_no, "customer_id": customer_id, "province": profile.province,
+        "tariff_plan": plan.code, "billing_mode": profile.billing_mode,
+        "balance": profile.balance if profile.billing_mode == "prepaid" else Decimal("0.00"),
+        "opened_on": date(int(periods[0][:4]), int(periods[0][5:]), 1),
+    })
+    used_in_cycle: dict[str, int] = {}  # cycle key -> kWh so far
+    unpaid_from = len(periods) - profile.unpaid_months
+    for index, period in enumerate(periods):
+        usage = _monthly_usage(rng, profile, plan, period)
+        cycle = period[:4] if plan.cycle == "annual" else period  # calendar-year cycles (tariff YAML)
+        breakdown = compute_bill(plan, usage, used_in_cycle.get(cycle, 0))
+        used_in_cycle[cycle] = used_in_cycle.get(cycle, 0) + usage.total
+        rows.add(MeterReading, {"account_no": profile.account_no, "period": period,
+                                "peak_kwh": usage.peak, "flat_kwh": usage.flat, "valley_kwh": usage.valley})
+        tiers, tier_amounts, tou = breakdown.tier_kwh(), breakdown.tier_amounts(), breakdown.tou_amounts()
+        due = due_date(period)
+        paid = profile.billing_mode == "prepaid" or index < unpaid_from
+        paid_at = datetime.combine(min(due - timedelta(days=rng.randint(0, 20)), today), datetime.min.time(),
+                                   tzinfo=timezone.utc) if paid else None
+        bill_id = rows.add(Bill, {
+            "account_no": profile.account_no, "period": period,
+            **{f"tier{n}_kwh": tiers.get(n, 0) for n in (1, 2, 3)},
+            **{f"tier{n}_amount": tier_amounts.get(n, Decimal("0.00")) for n in (1, 2, 3)},
+            **{f"{p}_amount": tou.get(p) for p in ("peak", "flat", "valley")},
+            "total_amount": breakdown.total, "due_date": due, "paid": paid,
+            "paid_amount": breakdown.total if paid else Decimal("0.00"), "paid_at": paid_at,
+            "late_fee": Decimal("0.00"),
+        })
+        if paid and profile.billing_mode == "postpaid" and index >= len(periods) - 6:
+            payment_id = rows.add(Payment, {
+                "account_no": profile.account_no, "amount": breakdown.total, "channel": rng.choice(["app", "wechat", "alipay", "bank"]),
+                "idempotency_key": f"seed-{profile.account_no}-{period}", "request_hash": "seed",
+                "status": "succeeded", "balance_after": Decimal("0.00"), "created_at": paid_at})
+            rows.add(PaymentAllocation, {"payment_id": payment_id, "bill_id": bill_id, "amount": breakdown.total})
+    if profile.billing_mode == "prepaid":
+        top_up_day = datetime.combine(today - timedelta(days=rng.randint(3, 25)), datetime.min.time(), tzinfo=timezone.utc)
+        rows.add(Payment, {
+            "account_no": profile.account_no, "amount": Decimal(rng.choice([50, 100, 200, 300])),
+            "channel": rng.choice(["app", "wechat", "alipay"]), "idempotency_key": f"seed-{profile.account_no}-topup",
+            "request_hash": "seed", "status": "succeeded", "balance_after": profile.balance, "created_at": top_up_day})
+
+
+def load_plan(code: str) -> TariffPlan:
+    return load_tariff(code.split("-")[0]).plans[code]
+
+
+def generate(n_accounts: int = DEFAULT_ACCOUNTS, today: date = DEFAULT_TODAY, seed: int = DEFAULT_SEED) -> SeedRows:
+    """All seed rows, computed in memory; the same arguments always give the same rows."""
+    rng = random.Random(seed)
+    rows = SeedRows()
+    for province in available_provinces():
+        for plan in load_tariff(province).plans.values():
+            rows.add(TariffPlanRow, {"code": plan.code, "province": plan.province, "name_zh": plan.name_zh,
+                                     "cycle": plan.cycle, "time_of_use": plan.time_of_use, "source": plan.source})
+    periods = months_ending_before(today)
+    demos = _demo_profiles()
+    profiles = demos + _generated_profiles(rng, n_accounts, {d.account_no for d in demos})
+    for profile in profiles:
+        _add_account(rows, rng, profile, periods, today)
+    return rows
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def is_seeded(session: Session) -> bool:
+    return (session.scalar(select(func.count()).select_from(Account)) or 0) > 0
+
+
+def write(session: Session, rows: SeedRows, chunk: int = 20_000) -> None:
+    """Bulk-insert every table in dependency order."""
+    for model, table_rows in rows.tables.items():
+        for start in range(0, len(table_rows), chunk):
+            session.execute(insert(model), table_rows[start:start + chunk])
+    if session.get_bind().dialect.name == "postgresql":  # explicit ids: move the sequences past them
+        for model in (Customer, MeterReading, Bill, Payment, PaymentAllocation):
+            table = model.__tablename__
+            session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"))
+
+
+def seed(url: str | None = None, n_accounts: int = DEFAULT_ACCOUNTS, today: date = DEFAULT_TODAY,
+         seed_value: int = DEFAULT_SEED, run_migrations: bool = True) -> bool:
+    """Migrate and seed the database at ``url`` once; False if it already had accounts."""
+    url = url or get_settings().database_url
+    if run_migrations:
+        migrate(url)
+    with session_scope(url) as session:
+        if is_seeded(session):
+            return False
+        write(session, generate(n_accounts, today, seed_value))
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=DEFAULT_ACCOUNTS)
+    parser.add_argument("--today", type=date.fromisoformat, default=DEFAULT_TODAY)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    get_settings().var_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    done = seed(args.database_url, args.accounts, args.today, args.seed)
+    elapsed = time.perf_counter() - started
+    print(f"seeded {args.accounts} accounts in {elapsed:.1f}s" if done else "already seeded; nothing to do")
+
+
+if __name__ == "__main__":
+    main()
