@@ -31,11 +31,20 @@ class Settings(BaseSettings):
     # Internal processes, loopback only.
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
+    # Rasa's tracker store: empty = SQLite under var/; or a URL such as
+    # postgresql://user:pw@127.0.0.1:5432/rasa.  Lock store: empty = in memory; or
+    # redis://127.0.0.1:6379/0 when several Rasa processes share conversations.
+    tracker_store_url: str = ""
+    lock_store_url: str = ""
     # Where the action server reaches the services (billing, kg, forecasting).
     # Embedded default: the services are mounted inside the gateway process.
     services_url: str = "http://127.0.0.1:8000/api/v1"
     # Shared secret for service-to-service calls (action server -> billing API).
     service_token: str = "dev-only-service-token"
+
+    # Tariff table used when the customer's own account is not known yet
+    # (services/billing/tariffs/<province>.yml).
+    default_province: str = "zhejiang"
 
     # Knowledge-graph retriever: any sentence-transformers model directory an
     # operator puts on disk; empty means the model the project trains itself.

@@ -1,0 +1,61 @@
+# PowerDesk — the two commands are `make run` and `make test`; the rest are their parts.
+SHELL := /bin/bash
+APP_PY := .venv/bin/python
+RASA_PY := .venv-rasa/bin/python
+PY311 ?= $(shell command -v python3.11 || command -v python3)
+
+.PHONY: run test setup model kg db eval-nlu eval-kg bench postgres lock clean
+
+run: setup model kg db
+	$(APP_PY) -m scripts.stack
+
+test: setup model kg postgres
+	$(APP_PY) -m pytest
+
+# Both virtualenvs, in parallel, from the pinned lock files; redone only when a lock changes.
+setup:
+	@$(MAKE) --no-print-directory -j2 .venv/.installed .venv-rasa/.installed
+
+.venv/.installed: requirements/app.lock
+	$(PY311) -m venv .venv
+	.venv/bin/pip install -q -r requirements/app.lock
+	touch $@
+
+.venv-rasa/.installed: requirements/rasa.lock
+	"$$(scripts/find_python310.sh)" -m venv .venv-rasa
+	.venv-rasa/bin/pip install -q -r requirements/rasa.lock
+	touch $@
+
+# The Rasa model, retrained only when its data, config or NLU components change.
+model: setup
+	$(APP_PY) scripts/train_model.py
+
+# The knowledge graph, its embedding model and FAISS index, rebuilt only when the corpus changes.
+kg: setup
+	$(APP_PY) -m knowledge_graph.build
+
+# The services' database: migrated, and seeded once with the demo and generated accounts.
+db: setup
+	$(APP_PY) -m services.migrate
+	$(APP_PY) -m services.billing.seed
+
+# Debian's PostgreSQL server for the billing tests (installed when missing).
+postgres:
+	bash scripts/ensure_postgres.sh
+
+eval-nlu: setup
+	PYTHONPATH=$(CURDIR) $(RASA_PY) scripts/eval_nlu.py
+
+eval-kg: setup kg
+	$(APP_PY) -m knowledge_graph.evaluate
+
+bench: setup kg
+	$(APP_PY) bench/kg_search.py
+
+# Regenerate the lock files from the .in files (needs network to PyPI).
+lock:
+	$(APP_PY) -m pip freeze --exclude-editable | grep -v '^-e' > requirements/app.lock
+	$(RASA_PY) -m pip freeze --all | grep -v "^pip==" > requirements/rasa.lock  # keeps setuptools 70.3.0
+
+clean:
+	rm -rf var/models var/kg var/logs

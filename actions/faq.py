@@ -1,0 +1,68 @@
+"""Business questions (过户、新装、发票 …) answered from the knowledge graph.
+
+A follow-up such as 需要带什么材料 / 多久能办好 right after an answer is answered from
+that topic's neighbourhood in the graph.  When the retriever is not confident the bot
+says so, offers the three nearest topics as buttons and offers a human.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services_client as svc
+from actions.replies import HANDOFF_BUTTON
+
+SUGGESTIONS = 3
+
+
+def with_sources(answer: str, sources: list[Any]) -> str:
+    names = [s if isinstance(s, str) else s.get("title") or s.get("name") or "" for s in sources or []]
+    names = [n for n in dict.fromkeys(names) if n]
+    return f"{answer}\n（依据：{'；'.join(names)}）" if names else answer
+
+
+async def followup(topic: str | None, question: str) -> dict | None:
+    """The answer to an aspect question (materials, time limit …) about ``topic``."""
+    if not topic:
+        return None
+    try:
+        return await svc.call("GET", f"/kg/topics/{topic}/followup", params={"q": question})
+    except svc.ServiceFailed:
+        return None  # not an aspect question (422) or unknown topic
+
+
+class ActionAnswerFaq(Action):
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        question = tracker.latest_message.get("text") or ""
+        try:
+            found = await svc.call("GET", "/kg/search", params={"q": question, "k": SUGGESTIONS})
+            results = found.get("results") or []
+            topic = results[0]["topic"] if found.get("confident") and results else tracker.get_slot("last_topic")
+            aspect = await followup(topic, question)
+        except (svc.ServiceUnavailable, svc.ServiceFailed):
+            dispatcher.utter_message(text="抱歉，业务知识库暂时无法访问，请稍后再试，或回复“转人工”。", buttons=[HANDOFF_BUTTON])
+            return []
+        if aspect:
+            dispatcher.utter_message(text=with_sources(aspect["answer"], aspect.get("sources")))
+            return [SlotSet("last_topic", aspect.get("topic", topic))]
+        if found.get("confident") and results:
+            best = results[0]
+            dispatcher.utter_message(text=with_sources(best["answer"], best.get("sources")))
+            return [SlotSet("last_topic", best["topic"])]
+        self._not_sure(dispatcher, results)
+        return []
+
+    @staticmethod
+    def _not_sure(dispatcher: CollectingDispatcher, results: list[dict]) -> None:
+        buttons = [{"title": r["question"], "payload": r["question"]} for r in results[:SUGGESTIONS]]
+        dispatcher.utter_message(
+            text="这个问题我不太确定您问的是哪一项，您是想了解下面这些吗？也可以转人工客服为您解答。",
+            buttons=[*buttons, HANDOFF_BUTTON],
+        )

@@ -1,0 +1,105 @@
+"""The action server's HTTP client for the services (billing, knowledge graph).
+
+Actions hold no state and no SQL: everything they know about a customer comes
+through here.  A service that cannot be reached raises :class:`ServiceUnavailable`;
+a service that answers with an error raises :class:`ServiceFailed` carrying the
+service's code and Chinese message, which the action may show to the customer.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+
+from services.settings import get_settings
+
+log = logging.getLogger("powerdesk.actions")
+
+
+class ServiceUnavailable(Exception):
+    """The service did not answer (down, timeout)."""
+
+
+class ServiceFailed(Exception):
+    """The service answered with an error."""
+
+    def __init__(self, status: int, code: str, message_zh: str):
+        super().__init__(f"{status} {code}")
+        self.status = status
+        self.code = code
+        self.message_zh = message_zh
+
+
+async def call(method: str, path: str, *, retries: int = 1, **kwargs: Any) -> Any:
+    """One service call, retried on connection errors and timeouts.
+
+    Retrying is safe: reads are idempotent and payments carry an Idempotency-Key.
+    """
+    settings = get_settings()
+    headers = {"Authorization": f"Bearer {settings.service_token}", **kwargs.pop("headers", {})}
+    async with httpx.AsyncClient(base_url=settings.services_url, timeout=settings.service_timeout_s) as client:
+        for attempt in range(retries + 1):
+            try:
+                response = await client.request(method, path, headers=headers, **kwargs)
+                break
+            except httpx.TransportError as exc:
+                log.warning("service call %s %s failed (attempt %d): %s", method, path, attempt + 1, exc)
+                if attempt == retries:
+                    raise ServiceUnavailable(f"{method} {path}") from exc
+                await asyncio.sleep(0.2 * (attempt + 1))
+    if response.status_code >= 400:
+        raise _failure(response)
+    return response.json()
+
+
+def _failure(response: httpx.Response) -> ServiceFailed:
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        error = {}
+    if response.status_code >= 500:
+        log.error("service error %s on %s", response.status_code, response.request.url.path)
+    return ServiceFailed(
+        response.status_code,
+        error.get("code", f"http_{response.status_code}"),
+        error.get("message_zh", "系统繁忙，请稍后再试。"),
+    )
+
+
+# Billing ----------------------------------------------------------------------------
+
+async def verify_identity(account_no: str, phone_last4: str) -> bool:
+    answer = await call("POST", f"/billing/accounts/{account_no}/verify", json={"phone_last4": phone_last4})
+    return bool(answer.get("verified"))
+
+
+async def account_summary(account_no: str) -> dict:
+    return await call("GET", f"/billing/accounts/{account_no}")
+
+
+async def bill_for_month(account_no: str, month: str) -> dict:
+    answer = await call("GET", f"/billing/accounts/{account_no}/bills", params={"month": month})
+    return answer["bills"][0]
+
+
+async def pay(account_no: str, amount: str, idempotency_key: str, channel: str) -> dict:
+    return await call(
+        "POST",
+        f"/billing/accounts/{account_no}/payments",
+        json={"amount": amount, "channel": channel},
+        headers={"Idempotency-Key": idempotency_key},
+        retries=2,
+    )
+
+
+async def tariff_overview(province: str) -> dict:
+    return await call("GET", f"/billing/tariffs/{province}")
+
+
+async def estimate_cost(province: str, kwh: int, month: str, account_no: str | None) -> dict:
+    params: dict[str, Any] = {"kwh": kwh, "month": month}
+    if account_no:
+        params["account_no"] = account_no
+    return await call("GET", f"/billing/tariffs/{province}/estimate", params=params)

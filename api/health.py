@@ -1,0 +1,47 @@
+"""GET /healthz: each component's state; 200 only when every one is up."""
+from __future__ import annotations
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from services.db import default_engine
+
+router = APIRouter()
+
+
+def database_is_up() -> bool:
+    try:
+        with default_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:  # any driver error means "down" for a health check
+        return False
+
+
+async def http_ok(url: str) -> bool:
+    try:
+        async with httpx.AsyncClient(timeout=3.0) as client:
+            return (await client.get(url)).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@router.get("/healthz")
+async def healthz(request: Request) -> JSONResponse:
+    settings = request.app.state.settings
+    components = {
+        "gateway": "up",
+        "database": "up" if await run_in_threadpool(database_is_up) else "down",
+        "rasa": "up" if await request.app.state.rasa.is_ready() else "down",
+        "action_server": "up" if await http_ok(f"{settings.action_server_url}/health") else "down",
+    }
+    for name, check in request.app.state.extra_health_checks.items():
+        components[name] = "up" if await run_in_threadpool(check) else "down"
+    healthy = all(state == "up" for state in components.values())
+    return JSONResponse(
+        status_code=200 if healthy else 503,
+        content={"status": "ok" if healthy else "degraded", "components": components},
+    )

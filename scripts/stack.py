@@ -1,0 +1,189 @@
+"""Run PowerDesk's processes: the Rasa server, the action server and the gateway.
+
+`make run` calls ``python -m scripts.stack``; the conversation tests use :class:`Stack`
+directly on other ports.  Every process listens on loopback except the gateway, whose
+host is configurable.  Ctrl-C or SIGTERM stops them all, the gateway first.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.error import URLError
+from urllib.parse import urlparse
+from urllib.request import urlopen
+
+import yaml
+
+from services.settings import REPO_ROOT, Settings, get_settings
+
+RASA_BIN = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
+APP_PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
+MODEL_PATH = Path("var/models/powerdesk.tar.gz")
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as POWERDESK_* variables, so every child reads the same values."""
+    return {f"POWERDESK_{k.upper()}": str(v) for k, v in settings.model_dump().items()}
+
+
+def port_of(url: str) -> int:
+    return urlparse(url).port or 80
+
+
+def tracker_store(settings: Settings) -> dict:
+    if not settings.tracker_store_url:
+        return {"type": "SQL", "dialect": "sqlite", "db": str(settings.var_dir / "rasa_tracker.db")}
+    url = urlparse(settings.tracker_store_url)
+    return {
+        "type": "SQL", "dialect": url.scheme.split("+")[0], "url": url.hostname, "port": url.port or 5432,
+        "db": url.path.lstrip("/"), "username": url.username, "password": url.password,
+    }
+
+
+def lock_store(settings: Settings) -> dict | None:
+    if not settings.lock_store_url:
+        return None
+    url = urlparse(settings.lock_store_url)
+    return {"type": "redis", "url": url.hostname, "port": url.port or 6379,
+            "db": int(url.path.lstrip("/") or 0), "password": url.password, "key_prefix": "powerdesk"}
+
+
+def write_endpoints(settings: Settings) -> Path:
+    """var/endpoints.yml: bot/endpoints.yml with this deployment's URLs and stores."""
+    endpoints = yaml.safe_load((REPO_ROOT / "bot" / "endpoints.yml").read_text(encoding="utf-8"))
+    endpoints["action_endpoint"] = {"url": f"{settings.action_server_url}/webhook"}
+    endpoints["tracker_store"] = tracker_store(settings)
+    if lock_store(settings):
+        endpoints["lock_store"] = lock_store(settings)
+    path = settings.var_dir / "endpoints.yml"
+    path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Process:
+    name: str
+    argv: list[str]
+    health_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    popen: subprocess.Popen | None = None
+
+
+class Stack:
+    def __init__(self, settings: Settings | None = None, model: Path = MODEL_PATH):
+        self.settings = settings or get_settings()
+        self.model = REPO_ROOT / model
+        self.log_dir = self.settings.var_dir / "logs"
+        self.processes = self._processes()
+
+    def _processes(self) -> list[Process]:
+        s = self.settings
+        return [
+            Process(
+                "rasa",
+                [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port_of(s.rasa_url)),
+                 "-m", str(self.model), "--endpoints", str(s.var_dir / "endpoints.yml"),
+                 "--credentials", str(REPO_ROOT / "bot" / "credentials.yml")],
+                f"{s.rasa_url}/status",
+                {"PYTHONPATH": str(REPO_ROOT)},  # bot.nlu_components, services.textnorm
+            ),
+            Process(
+                "actions",
+                [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "-p", str(port_of(s.action_server_url))],
+                f"{s.action_server_url}/health",
+                {"SANIC_HOST": "127.0.0.1"},
+            ),
+            Process(
+                "gateway",
+                [str(APP_PYTHON), "-m", "uvicorn", "api.app:app", "--host", s.gateway_host, "--port", str(s.gateway_port)],
+                f"http://127.0.0.1:{s.gateway_port}/healthz",
+            ),
+        ]
+
+    def start(self, timeout_s: float = 300) -> None:
+        """Start every process and wait until each answers its health check."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        write_endpoints(self.settings)
+        base_env = {**os.environ, **settings_env(self.settings)}
+        for proc in self.processes:
+            log = open(self.log_dir / f"{proc.name}.log", "ab")
+            proc.popen = subprocess.Popen(
+                proc.argv, cwd=REPO_ROOT, env={**base_env, **proc.env}, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,  # our signals reach the whole process group on stop()
+            )
+        deadline = time.monotonic() + timeout_s
+        for proc in self.processes:
+            self._wait_healthy(proc, deadline)
+
+    def _wait_healthy(self, proc: Process, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            if proc.popen.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"{proc.name} exited with {proc.popen.returncode}; see {self.log_dir / proc.name}.log")
+            try:
+                with urlopen(proc.health_url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (URLError, OSError):
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise TimeoutError(f"{proc.name} not healthy at {proc.health_url}; see {self.log_dir / proc.name}.log")
+
+    def stop(self) -> None:
+        """SIGTERM each process group (gateway first), then SIGKILL what lingers."""
+        for proc in reversed(self.processes):
+            if proc.popen and proc.popen.poll() is None:
+                os.killpg(proc.popen.pid, signal.SIGTERM)
+        for proc in reversed(self.processes):
+            if proc.popen:
+                try:
+                    proc.popen.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.popen.pid, signal.SIGKILL)
+                    proc.popen.wait()
+
+    def __enter__(self) -> "Stack":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main() -> None:
+    settings = get_settings()
+    stack = Stack(settings)
+    print("starting Rasa (about a minute), the action server and the gateway …", flush=True)
+    started = time.monotonic()
+    stack.start()
+    base = f"http://{settings.gateway_host}:{settings.gateway_port}"
+    print(f"PowerDesk is up after {time.monotonic() - started:.0f} s:\n"
+          f"  chat API      POST {base}/api/v1/chat\n"
+          f"  NLU parse     POST {base}/api/v1/nlu/parse\n"
+          f"  health        GET  {base}/healthz\n"
+          f"  API docs      {base}/docs\n"
+          f"  logs          {stack.log_dir}\n"
+          "Ctrl-C stops everything.", flush=True)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        while not stopping:
+            for proc in stack.processes:
+                if proc.popen.poll() is not None:
+                    print(f"{proc.name} exited ({proc.popen.returncode}); stopping", file=sys.stderr)
+                    stopping.append(True)
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    print("stopping …", flush=True)
+    stack.stop()
+
+
+if __name__ == "__main__":
+    main()

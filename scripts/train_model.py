@@ -1,0 +1,60 @@
+"""Train the Rasa model only when what it is made from has changed.
+
+The fingerprint is a SHA-256 over the config, the domain, the rules, the training data
+and the code of the custom NLU components; it is stored next to the model.  Runs on
+the app venv's Python (stdlib only) and calls the Rasa venv's `rasa train`.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MODEL_DIR = REPO / "var" / "models"
+MODEL = MODEL_DIR / "powerdesk.tar.gz"
+FINGERPRINT = MODEL_DIR / "powerdesk.sha256"
+TRAINING_DATA = [REPO / "nlu_data" / "train", REPO / "bot" / "rules.yml"]
+INPUTS = [REPO / "config.yml", REPO / "bot" / "domain.yml", *TRAINING_DATA,
+          REPO / "nlu_data" / "dict", REPO / "bot" / "nlu_components.py", REPO / "services" / "textnorm.py"]
+
+
+def fingerprint() -> str:
+    digest = hashlib.sha256()
+    for root in INPUTS:
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            digest.update(str(path.relative_to(REPO)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def train() -> None:
+    MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(REPO / ".venv-rasa" / "bin" / "rasa"), "train",
+        "--config", "config.yml", "--domain", "bot/domain.yml",
+        "--data", *[str(p.relative_to(REPO)) for p in TRAINING_DATA],
+        "--out", str(MODEL_DIR.relative_to(REPO)), "--fixed-model-name", "powerdesk", "--force",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run(command, cwd=REPO, env=env, check=True)
+
+
+def main() -> int:
+    wanted = fingerprint()
+    if MODEL.exists() and FINGERPRINT.exists() and FINGERPRINT.read_text().strip() == wanted:
+        print("Rasa model is up to date")
+        return 0
+    started = time.monotonic()
+    train()
+    FINGERPRINT.write_text(wanted)
+    print(f"Rasa model trained in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
