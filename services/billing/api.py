@@ -1,0 +1,83 @@
+"""HTTP routes for billing (the gateway mounts ``router`` at ``/api/v1/billing``).
+
+Thin by design: parse the request, call :mod:`services.billing.service` or
+:mod:`services.billing.payments`, return its dict.  Errors are ``ServiceError``s raised by
+the service layer; the gateway renders them as ``{"error": {code, message, message_zh}}``.
+Every route needs ``Authorization: Bearer <service_token>``: bills are personal data.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from services.auth import require_service_token
+from services.billing import payments, service
+from services.db import session_scope
+
+router = APIRouter(dependencies=[Depends(require_service_token)], tags=["billing"])
+
+
+def get_session() -> Iterator[Session]:
+    """One session per request on the configured database (tests override this)."""
+    with session_scope() as session:
+        yield session
+
+
+class PaymentIn(BaseModel):
+    amount: str | int | float  # validated (0.01-5000, at most 2 decimals) by the service
+    channel: str
+
+
+class VerifyIn(BaseModel):
+    phone_last4: str
+
+
+@router.get("/tariffs/{province}")
+def get_tariff(province: str) -> dict:
+    return service.tariff_overview(province)
+
+
+@router.get("/tariffs/{province}/estimate")
+def estimate(province: str, kwh: int, month: str | None = None, account_no: str | None = None,
+             plan: str | None = None, peak_kwh: int | None = None,
+             session: Session = Depends(get_session)) -> dict:
+    month = month or date.today().strftime("%Y-%m")
+    return service.estimate_cost(session, province, kwh, month, account_no, plan, peak_kwh)
+
+
+@router.get("/accounts/{account_no}")
+def get_account(account_no: str, session: Session = Depends(get_session)) -> dict:
+    return service.account_summary(session, account_no)
+
+
+@router.get("/accounts/{account_no}/bills")
+def get_bills(account_no: str, month: str | None = Query(default=None, description="YYYY-MM"),
+              session: Session = Depends(get_session)) -> dict:
+    if month is None:
+        bills = service.recent_bills(session, account_no)
+    else:
+        bills = [service.bill_for_month(session, account_no, month)]
+    return {"account_no": account_no, "bills": bills}
+
+
+@router.get("/accounts/{account_no}/payments")
+def get_payments(account_no: str, session: Session = Depends(get_session)) -> dict:
+    return {"account_no": account_no, "payments": service.list_payments(session, account_no)}
+
+
+@router.post("/accounts/{account_no}/payments")
+def post_payment(account_no: str, body: PaymentIn, response: Response,
+                 idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
+                 session: Session = Depends(get_session)) -> dict:
+    answer, replayed = payments.record_payment(session, account_no, body.amount, body.channel, idempotency_key)
+    response.headers["Idempotent-Replayed"] = "true" if replayed else "false"
+    return answer
+
+
+@router.post("/accounts/{account_no}/verify")
+def verify(account_no: str, body: VerifyIn, session: Session = Depends(get_session)) -> dict:
+    return {"verified": service.verify_identity(session, account_no, body.phone_last4)}
