@@ -1,0 +1,134 @@
+"""Custom Rasa 3.6 NLU components for PowerDesk's Chinese pipeline.
+
+- ``DictionaryJiebaTokenizer``: jieba segmentation driven by the dictionary
+  (nlu_data/dict) only, without whitespace tokens. Jieba's HMM new-word
+  guessing glues numbers to their neighbours ("两千五百度要", "查二") and jieba
+  emits spaces as tokens ("户号 3301 234 567"); both misalign entity labels.
+- ``EntityNormalizer``: DIET and RegexEntityExtractor may both find the same
+  户号; this keeps one entity per span and turns its text into the canonical
+  value from ``services.textnorm`` so slots and actions never parse raw text.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from services.textnorm import normalize_entity
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True
+)
+class DictionaryJiebaTokenizer(JiebaTokenizer):
+    """JiebaTokenizer without HMM new-word guessing and without whitespace tokens."""
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        """Segment with the jieba dictionary only; drop tokens that are only spaces."""
+        import jieba
+
+        words = jieba.tokenize(message.get(attribute), HMM=False)
+        tokens = [Token(word, start) for word, start, _ in words if word.strip()]
+        return self._apply_token_pattern(tokens)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
+)
+class EntityNormalizer(GraphComponent, EntityExtractorMixin):
+    """One entity per span, with a normalized ``value`` and the original ``raw`` text.
+
+    Runs after all extractors. Entities whose text cannot be normalized (a
+    9-digit "户号", "一百多块") are dropped so the form asks again; addresses
+    are free text and always kept.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Which entities trust the regex extractor over DIET, and which are free text."""
+        return {
+            "prefer_regex_for": ["account_no", "phone"],
+            "free_text_entities": ["address"],
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._prefer_regex_for = set(config["prefer_regex_for"])
+        self._free_text = set(config["free_text_entities"])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EntityNormalizer:
+        """Creates the component; it has nothing to train or load."""
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Replace each message's entities by de-duplicated, normalized ones."""
+        today = date.today()
+        for message in messages:
+            entities = self._deduplicate(message.get(ENTITIES, []))
+            normalized = [
+                entity
+                for entity in (self._normalize(e, message.get(TEXT), today) for e in entities)
+                if entity is not None
+            ]
+            message.set(ENTITIES, normalized, add_to_output=True)
+        return messages
+
+    def _priority(self, entity: Dict[Text, Any]) -> tuple:
+        """Sort key: trusted regex hits first, then longer spans, then earlier ones."""
+        trusted_regex = (
+            entity.get("extractor") == "RegexEntityExtractor"
+            and entity["entity"] in self._prefer_regex_for
+        )
+        length = entity.get("end", 0) - entity.get("start", 0)
+        return (not trusted_regex, -length, entity.get("start", 0))
+
+    def _deduplicate(self, entities: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+        """Keep the best entity of every group of overlapping spans, in text order."""
+        kept: List[Dict[Text, Any]] = []
+        for entity in sorted(entities, key=self._priority):
+            if not any(_overlaps(entity, other) for other in kept):
+                kept.append(entity)
+        return sorted(kept, key=lambda e: e.get("start", 0))
+
+    def _normalize(
+        self, entity: Dict[Text, Any], text: Text, today: date
+    ) -> Optional[Dict[Text, Any]]:
+        """The entity with its canonical value and raw text, or None if unparseable."""
+        raw = _entity_text(entity, text)
+        value = normalize_entity(entity["entity"], raw, today)
+        if value is None and entity["entity"] in self._free_text:
+            value = raw
+        if value is None:
+            return None
+        normalized = {**entity, "value": value, "raw": raw}
+        return self.add_processor_name(normalized)
+
+
+def _overlaps(first: Dict[Text, Any], second: Dict[Text, Any]) -> bool:
+    """Whether two entities share at least one character of the message."""
+    if "start" not in first or "start" not in second:
+        return False
+    return first["start"] < second["end"] and second["start"] < first["end"]
+
+
+def _entity_text(entity: Dict[Text, Any], text: Text) -> Text:
+    """The entity as the customer wrote it (synonym mapping may have changed ``value``)."""
+    if "start" in entity and "end" in entity and text:
+        return text[entity["start"] : entity["end"]]
+    return str(entity.get("value", ""))

@@ -1,0 +1,238 @@
+"""Measure PowerDesk's NLU: held-out scores and k-fold cross-validation → reports/nlu.md.
+
+Runs in the Rasa venv (``make eval-nlu`` calls
+``.venv-rasa/bin/python scripts/eval_nlu.py``). It trains on nlu_data/train
+with config.yml, parses every nlu_data/heldout example through the whole
+pipeline (so entities are scored after de-duplication and normalization, the
+way actions receive them), then repeats train/test on k stratified folds of
+the training data.
+
+Entity scores compare (entity type, normalized value) pairs per message:
+an entity counts as right only if the bot would fill the slot correctly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from statistics import mean, pstdev
+from typing import Dict, List, Set, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from rasa.core.agent import Agent  # noqa: E402
+from rasa.model_training import train_nlu  # noqa: E402
+from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter  # noqa: E402
+from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
+from rasa.shared.nlu.training_data.message import Message  # noqa: E402
+from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
+from sklearn.metrics import f1_score  # noqa: E402
+from sklearn.model_selection import StratifiedKFold  # noqa: E402
+
+from services.textnorm import normalize_entity  # noqa: E402
+
+EntityPair = Tuple[str, str]
+
+
+@dataclass
+class Scores:
+    """Intent and entity results of one evaluation run."""
+
+    intent_macro_f1: float
+    intent_f1: Dict[str, float]
+    confusions: List[Tuple[Tuple[str, str], int]]
+    entity_f1: float
+    entity_type_f1: Dict[str, float]
+    errors: List[str] = field(default_factory=list)
+
+
+def gold_entities(example: Message) -> Set[EntityPair]:
+    """Annotated entities as (type, normalized value), like EntityNormalizer emits."""
+    text = example.get("text")
+    pairs = set()
+    for entity in example.get("entities") or []:
+        raw = text[entity["start"] : entity["end"]]
+        pairs.add((entity["entity"], normalize_entity(entity["entity"], raw, date.today()) or raw))
+    return pairs
+
+
+def f1(true_positives: int, predicted: int, gold: int) -> float:
+    """F1 from counts; 1.0 when there was nothing to find and nothing found."""
+    if predicted == 0 and gold == 0:
+        return 1.0
+    return 2 * true_positives / (predicted + gold) if predicted + gold else 0.0
+
+
+def entity_scores(
+    gold: List[Set[EntityPair]], predicted: List[Set[EntityPair]]
+) -> Tuple[float, Dict[str, float]]:
+    """Micro F1 over all entity types, and F1 per type."""
+    counts: Dict[str, Counter] = {}
+    for gold_set, predicted_set in zip(gold, predicted):
+        for kind, pairs in (("gold", gold_set), ("predicted", predicted_set)):
+            for entity, _ in pairs:
+                counts.setdefault(entity, Counter())[kind] += 1
+        for entity, _ in gold_set & predicted_set:
+            counts[entity]["hit"] += 1
+    per_type = {
+        entity: f1(c["hit"], c["predicted"], c["gold"]) for entity, c in sorted(counts.items())
+    }
+    total = sum(counts.values(), Counter())
+    return f1(total["hit"], total["predicted"], total["gold"]), per_type
+
+
+def evaluate(model_path: str, examples: List[Message]) -> Scores:
+    """Parse every example with the trained model and score intents and entities."""
+    agent = Agent.load(model_path)
+    parses = [asyncio.run(agent.parse_message(e.get("text"))) for e in examples]
+    gold_intents = [e.get("intent") for e in examples]
+    predicted_intents = [p["intent"]["name"] for p in parses]
+    labels = sorted(set(gold_intents))
+    per_intent = f1_score(gold_intents, predicted_intents, labels=labels, average=None)
+    gold = [gold_entities(e) for e in examples]
+    predicted = [{(x["entity"], str(x["value"])) for x in p["entities"]} for p in parses]
+    micro, per_type = entity_scores(gold, predicted)
+    errors = [
+        f"`{e.get('text')}`: {g} → {p}" + (f"; entities {sorted(gs)} → {sorted(ps)}" if gs != ps else "")
+        for e, g, p, gs, ps in zip(examples, gold_intents, predicted_intents, gold, predicted)
+        if g != p or gs != ps
+    ]
+    return Scores(
+        intent_macro_f1=f1_score(gold_intents, predicted_intents, labels=labels, average="macro"),
+        intent_f1=dict(zip(labels, per_intent)),
+        confusions=Counter(
+            (g, p) for g, p in zip(gold_intents, predicted_intents) if g != p
+        ).most_common(8),
+        entity_f1=micro,
+        entity_type_f1=per_type,
+        errors=errors,
+    )
+
+
+def train(config: Path, data: str, output: str) -> Tuple[str, float]:
+    """Train an NLU-only model; returns its path and the wall-clock seconds."""
+    started = time.monotonic()
+    model = train_nlu(str(config), data, output, fixed_model_name="nlu")
+    if model is None:
+        raise SystemExit(f"training on {data} failed")
+    return model, time.monotonic() - started
+
+
+def cross_validate(config: Path, data: TrainingData, folds: int, workdir: Path) -> List[Scores]:
+    """Train and test on stratified folds of the training data (fixed seed)."""
+    examples = data.intent_examples
+    intents = [e.get("intent") for e in examples]
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=42)
+    results = []
+    for fold, (train_idx, test_idx) in enumerate(splitter.split(examples, intents), start=1):
+        fold_data = TrainingData(
+            training_examples=[examples[i] for i in train_idx],
+            regex_features=data.regex_features,
+            lookup_tables=data.lookup_tables,
+            entity_synonyms=data.entity_synonyms,
+        )
+        fold_file = workdir / f"fold{fold}.yml"
+        RasaYAMLWriter().dump(fold_file, fold_data)
+        model, seconds = train(config, str(fold_file), str(workdir / f"fold{fold}"))
+        results.append(evaluate(model, [examples[i] for i in test_idx]))
+        logging.warning("fold %d: %.0f s, intent F1 %.3f, entity F1 %.3f",
+                        fold, seconds, results[-1].intent_macro_f1, results[-1].entity_f1)
+    return results
+
+
+def table(rows: Dict[str, float], header: str) -> List[str]:
+    """A two-column markdown table of F1 scores."""
+    lines = [f"| {header} | F1 |", "|---|---|"]
+    return lines + [f"| {name} | {score:.3f} |" for name, score in rows.items()]
+
+
+def mean_std(values: List[float]) -> str:
+    return f"{mean(values):.3f} ± {pstdev(values):.3f}"
+
+
+def write_report(
+    path: Path, command: str, train_seconds: float, heldout: Scores,
+    heldout_size: int, train_size: int, folds: List[Scores], total_seconds: float,
+) -> None:
+    """reports/nlu.md: the figures, how they were produced, and the held-out misses."""
+    today = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# NLU evaluation",
+        "",
+        f"- Date: {today}",
+        f"- Command: `{command}`",
+        f"- Data: train `nlu_data/train` ({train_size} examples), held-out `nlu_data/heldout` "
+        f"({heldout_size} examples, every 5th authored example per intent, never trained on)",
+        f"- Training time (NLU model, held-out run): {train_seconds:.0f} s; whole evaluation: "
+        f"{total_seconds / 60:.1f} min",
+        "- Entity scores: (type, normalized value) pairs after EntityNormalizer, micro-averaged",
+        "",
+        "## Held-out",
+        "",
+        f"- Intent macro-F1: **{heldout.intent_macro_f1:.3f}**",
+        f"- Entity F1 (micro): **{heldout.entity_f1:.3f}**",
+        "",
+        *table(heldout.intent_f1, "Intent"),
+        "",
+        *table(heldout.entity_type_f1, "Entity"),
+        "",
+        "Top intent confusions (gold → predicted: count):",
+        "",
+        *[f"- {g} → {p}: {n}" for (g, p), n in heldout.confusions] or ["- none"],
+        "",
+    ]
+    if folds:
+        lines += [
+            f"## {len(folds)}-fold cross-validation on nlu_data/train",
+            "",
+            f"- Intent macro-F1: **{mean_std([s.intent_macro_f1 for s in folds])}**",
+            f"- Entity F1 (micro): **{mean_std([s.entity_f1 for s in folds])}**",
+            "",
+        ]
+        cv_intents = {i: mean(s.intent_f1.get(i, 0.0) for s in folds) for i in heldout.intent_f1}
+        lines += [*table(cv_intents, "Intent (mean over folds)"), ""]
+        cv_confusions = sum((Counter(dict(s.confusions)) for s in folds), Counter())
+        lines += ["Top confusions over all folds:", ""]
+        lines += [f"- {g} → {p}: {n}" for (g, p), n in cv_confusions.most_common(8)] or ["- none"]
+        lines += [""]
+    lines += ["## Held-out misses", "", *[f"- {e}" for e in heldout.errors] or ["- none"], ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
+    parser.add_argument("--folds", type=int, default=5, help="0 skips cross-validation")
+    parser.add_argument("--report", type=Path, default=ROOT / "reports" / "nlu.md")
+    args = parser.parse_args()
+    os.chdir(ROOT)  # config.yml names nlu_data/dict relative to the repo
+    started = time.monotonic()
+    command = "python scripts/eval_nlu.py " + " ".join(sys.argv[1:])
+    train_data = load_data("nlu_data/train")
+    heldout_examples = load_data("nlu_data/heldout").intent_examples
+    with tempfile.TemporaryDirectory(prefix="eval-nlu-") as workdir:
+        model, train_seconds = train(args.config, "nlu_data/train", workdir)
+        heldout = evaluate(model, heldout_examples)
+        logging.warning("held-out: intent F1 %.3f, entity F1 %.3f",
+                        heldout.intent_macro_f1, heldout.entity_f1)
+        folds = cross_validate(args.config, train_data, args.folds, Path(workdir)) if args.folds else []
+    write_report(
+        args.report, command.strip(), train_seconds, heldout, len(heldout_examples),
+        len(train_data.intent_examples), folds, time.monotonic() - started,
+    )
+    print(args.report.read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    main()
