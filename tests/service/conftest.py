@@ -60,29 +60,47 @@ def postgres_template(postgres_server: PostgresServer) -> str:
     return "billing_template"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path) -> Iterator[str]:
-    """A fresh, seeded database for this test."""
-    if request.param == "sqlite":
-        path = tmp_path / "billing.db"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _copy_of_template(request, backend: str, directory: Path) -> str:
+    """A new database holding the seeded template's data; returns its URL."""
+    if backend == "sqlite":
+        path = directory / f"billing-{next(_counter)}.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-        yield url
-        engine_for(url).dispose()
-        return
+        return f"sqlite:///{path}"
     server: PostgresServer = request.getfixturevalue("postgres_server")
     template = request.getfixturevalue("postgres_template")
     name = f"billing_test_{next(_counter)}"
-    _admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
-    url = server.url(name)
-    yield url
+    _admin(server, f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
+    return server.url(name)
+
+
+def _drop(request, url: str) -> None:
     engine_for(url).dispose()
-    _admin(server, f"DROP DATABASE {name} WITH (FORCE)")
+    if url.startswith("postgresql"):
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        _admin(server, f"DROP DATABASE {url.rsplit('/', 1)[1]} WITH (FORCE)")
 
 
-@pytest.fixture
-def app(db_url: str) -> FastAPI:
-    """An app with the billing router where the gateway mounts it, on the test database."""
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path) -> Iterator[str]:
+    """A fresh seeded database for a test that writes."""
+    url = _copy_of_template(request, request.param, tmp_path)
+    yield url
+    _drop(request, url)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def shared_db_url(request, tmp_path_factory) -> Iterator[str]:
+    """One seeded database per back end shared by read-only tests (they must not write)."""
+    url = _copy_of_template(request, request.param, tmp_path_factory.mktemp("billing-shared"))
+    yield url
+    _drop(request, url)
+
+
+def make_app(db_url: str) -> FastAPI:
+    """An app with the billing router where the gateway mounts it, on ``db_url``."""
     from services.billing.api import get_session, router
 
     app = FastAPI()
@@ -100,8 +118,24 @@ def app(db_url: str) -> FastAPI:
     return app
 
 
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
+def authorized_client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as client:
         client.headers["Authorization"] = f"Bearer {get_settings().service_token}"
         yield client
+
+
+@pytest.fixture
+def app(db_url: str) -> FastAPI:
+    return make_app(db_url)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """A client on a fresh database: for tests that pay."""
+    yield from authorized_client(app)
+
+
+@pytest.fixture(scope="session")
+def readonly_client(shared_db_url: str) -> Iterator[TestClient]:
+    """A client on the shared database: for tests that only read."""
+    yield from authorized_client(make_app(shared_db_url))

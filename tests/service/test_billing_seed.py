@@ -24,16 +24,16 @@ def test_generation_is_deterministic():
     assert generate(10, seed=1).tables[MeterReading] != first.tables[MeterReading]
 
 
-def test_seeding_twice_does_nothing(db_url):
-    with session_scope(db_url) as session:
+def test_seeding_twice_does_nothing(shared_db_url):
+    with session_scope(shared_db_url) as session:
         before = session.scalar(select(func.count()).select_from(Bill))
-    assert seed(db_url, n_accounts=10) is False
-    with session_scope(db_url) as session:
+    assert seed(shared_db_url, n_accounts=10) is False
+    with session_scope(shared_db_url) as session:
         assert session.scalar(select(func.count()).select_from(Bill)) == before
 
 
-def test_seeded_bills_match_the_tariff_engine_and_show_seasons(db_url):
-    with session_scope(db_url) as session:
+def test_seeded_bills_match_the_tariff_engine_and_show_seasons(shared_db_url):
+    with session_scope(shared_db_url) as session:
         accounts = session.scalars(select(Account)).all()
         readings = session.scalars(select(MeterReading).order_by(MeterReading.period)).all()
         bills = {(b.account_no, b.period): b for b in session.scalars(select(Bill))}
@@ -54,8 +54,8 @@ def test_seeded_bills_match_the_tariff_engine_and_show_seasons(db_url):
     assert len(accounts) == 44  # 40 generated + 4 demo accounts
 
 
-def test_seed_has_arrears_and_low_prepaid_balances(db_url):
-    with session_scope(db_url) as session:
+def test_seed_has_arrears_and_low_prepaid_balances(shared_db_url):
+    with session_scope(shared_db_url) as session:
         overdue = session.scalar(select(func.count(func.distinct(Bill.account_no)))
                                  .where(Bill.paid.is_(False), Bill.due_date < date(2026, 11, 1)))
         low = session.scalar(select(func.count()).select_from(Account)
