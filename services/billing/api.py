@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from fastapi import APIRouter, Depends, Header, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictFloat, StrictInt, StrictStr
 from sqlalchemy.orm import Session
 
 from services.auth import require_service_token
@@ -28,7 +28,9 @@ def get_session() -> Iterator[Session]:
 
 
 class PaymentIn(BaseModel):
-    amount: str | int | float  # validated (0.01-5000, at most 2 decimals) by the service
+    # A JSON number or a decimal string ("100.50"); strict so true/false is no amount.
+    # Range (0.01-5000) and precision (分) are checked by the service: one clear 422.
+    amount: StrictStr | StrictInt | StrictFloat
     channel: str
 
 
@@ -66,7 +68,7 @@ def get_bills(account_no: str, month: str | None = Query(default=None, descripti
 
 @router.get("/accounts/{account_no}/payments")
 def get_payments(account_no: str, session: Session = Depends(get_session)) -> dict:
-    return {"account_no": account_no, "payments": service.list_payments(session, account_no)}
+    return {"account_no": account_no, "payments": payments.list_payments(session, account_no)}
 
 
 @router.post("/accounts/{account_no}/payments")

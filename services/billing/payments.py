@@ -94,6 +94,16 @@ def payment_view(session: Session, payment: Payment) -> dict:
     }
 
 
+def list_payments(session: Session, account_no: str, limit: int = 20) -> list[dict]:
+    """The account's payments, newest first, in the same shape as a payment's answer."""
+    account = get_account(session, account_no)
+    payments = session.scalars(
+        select(Payment).where(Payment.account_no == account.account_no)
+        .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)
+    ).all()
+    return [payment_view(session, p) for p in payments]
+
+
 def _existing(session: Session, request: PaymentRequest) -> dict | None:
     """The stored answer for this key; Conflict if the key was used for another payment."""
     payment = session.scalars(select(Payment).where(Payment.idempotency_key == request.idempotency_key)).one_or_none()

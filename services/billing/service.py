@@ -4,7 +4,7 @@ check, tariff tables and cost estimates.
 Functions take a SQLAlchemy ``Session`` and plain values and return JSON-ready dicts
 (money as strings with two decimals, e.g. ``"123.40"``, so no float ever rounds a bill).
 They raise :mod:`services.errors` for anything a caller can get wrong; they know nothing
-of HTTP.  Payments live in :mod:`services.billing.payments`.
+of HTTP.  Taking and listing payments lives in :mod:`services.billing.payments`.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.billing.late_fee import late_fee
-from services.billing.models import Account, Bill, Customer, MeterReading, Payment
+from services.billing.models import Account, Bill, Customer, MeterReading
 from services.billing.tariff import (
     BillBreakdown, TariffPlan, Usage, compute_bill, find_plan, load_tariff,
 )
@@ -183,18 +183,6 @@ def verify_identity(session: Session, account_no: str, phone_last4: str) -> bool
     account = get_account(session, account_no)
     mobile = session.scalar(select(Customer.mobile).where(Customer.id == account.customer_id)) or ""
     return hmac.compare_digest(mobile[-4:].encode(), phone_last4.encode())
-
-
-def list_payments(session: Session, account_no: str, limit: int = 20) -> list[dict]:
-    """The account's payments, newest first."""
-    from services.billing.payments import payment_view
-
-    account = get_account(session, account_no)
-    payments = session.scalars(
-        select(Payment).where(Payment.account_no == account.account_no)
-        .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)
-    ).all()
-    return [payment_view(session, p) for p in payments]
 
 
 # ---------------------------------------------------------------------------- tariffs
