@@ -1,1 +1,14 @@
-"""Billing: accounts, meter readings, bills, payments and the tariff engine (issue 3)."""
+"""Billing (issue 3): accounts, meter readings, bills, payments and the tariff engine.
+
+Read top-down:
+
+* ``tariffs/*.yml`` — one price table per province, each naming its source.
+* ``tariff.py``     — pure functions: load a table, compute a month's bill (tiers, TOU, 分).
+* ``late_fee.py``   — the late fee on an overdue bill.
+* ``models.py``     — the tables (migration: services/migrations/versions/0002_billing.py).
+* ``service.py``    — queries the dialogue needs: account summary, bills, identity check,
+                      tariff overview, cost estimate.  No HTTP.
+* ``payments.py``   — taking a payment exactly once per idempotency key.  No HTTP.
+* ``api.py``        — the thin HTTP router (mounted at /api/v1/billing).
+* ``seed.py``       — deterministic demo data; ``demo_accounts.yml`` lists accounts to try.
+"""

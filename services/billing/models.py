@@ -2,7 +2,9 @@
 what they paid.
 
 Money is ``Numeric(12, 2)`` (Decimal in Python, never float); kWh are whole numbers as
-printed on a meter reading.  Months are ``YYYY-MM`` strings: they sort, compare and read
+printed on a meter reading.  (SQLite stores NUMERIC as a double; SQLAlchemy hands it back
+as a Decimal quantized to 2 places, which is exact for any amount under 10^13 元 — so
+money is never summed in SQL, only in Python.)  Months are ``YYYY-MM`` strings: they sort, compare and read
 the same on SQLite and PostgreSQL.  Only a *masked* ID number is ever stored.
 """
 from __future__ import annotations

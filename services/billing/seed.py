@@ -37,7 +37,9 @@ from sqlalchemy.orm import Session
 from services.billing.models import (
     Account, Bill, Customer, MeterReading, Payment, PaymentAllocation, TariffPlanRow,
 )
-from services.billing.tariff import TariffPlan, Usage, available_provinces, compute_bill, load_tariff
+from services.billing.tariff import (
+    BillBreakdown, TariffPlan, Usage, available_provinces, compute_bill, find_plan, load_tariff,
+)
 from services.db import migrate, session_scope
 from services.settings import get_settings
 
@@ -178,7 +180,8 @@ def _customer_details(rng: random.Random, profile: Profile) -> dict:
 
 
 def _add_account(rows: SeedRows, rng: random.Random, profile: Profile, periods: list[str], today: date) -> None:
-    plan = load_plan(profile.plan)
+    """The customer, the account and its 24 months of readings, bills and payments."""
+    plan = find_plan(profile.plan)
     profile.valley_share = rng.uniform(0.30, 0.45)
     customer_id = rows.add(Customer, _customer_details(rng, profile))
     rows.add(Account, {
@@ -187,7 +190,7 @@ def _add_account(rows: SeedRows, rng: random.Random, profile: Profile, periods: 
         "balance": profile.balance if profile.billing_mode == "prepaid" else Decimal("0.00"),
         "opened_on": date(int(periods[0][:4]), int(periods[0][5:]), 1),
     })
-    used_in_cycle: dict[str, int] = {}  # cycle key -> kWh so far
+    used_in_cycle: dict[str, int] = {}  # cycle (year, or month for the monthly form) -> kWh so far
     unpaid_from = len(periods) - profile.unpaid_months
     for index, period in enumerate(periods):
         usage = _monthly_usage(rng, profile, plan, period)
@@ -196,36 +199,49 @@ def _add_account(rows: SeedRows, rng: random.Random, profile: Profile, periods: 
         used_in_cycle[cycle] = used_in_cycle.get(cycle, 0) + usage.total
         rows.add(MeterReading, {"account_no": profile.account_no, "period": period,
                                 "peak_kwh": usage.peak, "flat_kwh": usage.flat, "valley_kwh": usage.valley})
-        tiers, tier_amounts, tou = breakdown.tier_kwh(), breakdown.tier_amounts(), breakdown.tou_amounts()
-        due = due_date(period)
         paid = profile.billing_mode == "prepaid" or index < unpaid_from
-        paid_at = datetime.combine(min(due - timedelta(days=rng.randint(0, 20)), today), datetime.min.time(),
-                                   tzinfo=timezone.utc) if paid else None
-        bill_id = rows.add(Bill, {
-            "account_no": profile.account_no, "period": period,
-            **{f"tier{n}_kwh": tiers.get(n, 0) for n in (1, 2, 3)},
-            **{f"tier{n}_amount": tier_amounts.get(n, Decimal("0.00")) for n in (1, 2, 3)},
-            **{f"{p}_amount": tou.get(p) for p in ("peak", "flat", "valley")},
-            "total_amount": breakdown.total, "due_date": due, "paid": paid,
-            "paid_amount": breakdown.total if paid else Decimal("0.00"), "paid_at": paid_at,
-            "late_fee": Decimal("0.00"),
-        })
+        paid_at = _midnight(min(due_date(period) - timedelta(days=rng.randint(0, 20)), today)) if paid else None
+        bill_id = rows.add(Bill, _bill_row(profile.account_no, period, breakdown, paid_at))
         if paid and profile.billing_mode == "postpaid" and index >= len(periods) - 6:
-            payment_id = rows.add(Payment, {
-                "account_no": profile.account_no, "amount": breakdown.total, "channel": rng.choice(["app", "wechat", "alipay", "bank"]),
-                "idempotency_key": f"seed-{profile.account_no}-{period}", "request_hash": "seed",
-                "status": "succeeded", "balance_after": Decimal("0.00"), "created_at": paid_at})
-            rows.add(PaymentAllocation, {"payment_id": payment_id, "bill_id": bill_id, "amount": breakdown.total})
+            _add_bill_payment(rows, rng, profile.account_no, period, bill_id, breakdown.total, paid_at)
     if profile.billing_mode == "prepaid":
-        top_up_day = datetime.combine(today - timedelta(days=rng.randint(3, 25)), datetime.min.time(), tzinfo=timezone.utc)
-        rows.add(Payment, {
-            "account_no": profile.account_no, "amount": Decimal(rng.choice([50, 100, 200, 300])),
-            "channel": rng.choice(["app", "wechat", "alipay"]), "idempotency_key": f"seed-{profile.account_no}-topup",
-            "request_hash": "seed", "status": "succeeded", "balance_after": profile.balance, "created_at": top_up_day})
+        _add_top_up(rows, rng, profile, today)
 
 
-def load_plan(code: str) -> TariffPlan:
-    return load_tariff(code.split("-")[0]).plans[code]
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
+
+
+def _bill_row(account_no: str, period: str, breakdown: BillBreakdown, paid_at: datetime | None) -> dict:
+    tiers, tier_amounts, tou = breakdown.tier_kwh(), breakdown.tier_amounts(), breakdown.tou_amounts()
+    return {
+        "account_no": account_no, "period": period,
+        **{f"tier{n}_kwh": tiers.get(n, 0) for n in (1, 2, 3)},
+        **{f"tier{n}_amount": tier_amounts.get(n, Decimal("0.00")) for n in (1, 2, 3)},
+        **{f"{p}_amount": tou.get(p) for p in ("peak", "flat", "valley")},
+        "total_amount": breakdown.total, "due_date": due_date(period), "paid": paid_at is not None,
+        "paid_amount": breakdown.total if paid_at else Decimal("0.00"), "paid_at": paid_at,
+        "late_fee": Decimal("0.00"),  # seeded bills were paid on time or are still unpaid
+    }
+
+
+def _add_bill_payment(rows: SeedRows, rng: random.Random, account_no: str, period: str, bill_id: int,
+                      amount: Decimal, paid_at: datetime) -> None:
+    """The payment that settled a postpaid bill (seeded for the last 6 months only)."""
+    payment_id = rows.add(Payment, {
+        "account_no": account_no, "amount": amount, "channel": rng.choice(["app", "wechat", "alipay", "bank"]),
+        "idempotency_key": f"seed-{account_no}-{period}", "request_hash": "seed", "status": "succeeded",
+        "balance_after": Decimal("0.00"), "created_at": paid_at})
+    rows.add(PaymentAllocation, {"payment_id": payment_id, "bill_id": bill_id, "amount": amount})
+
+
+def _add_top_up(rows: SeedRows, rng: random.Random, profile: Profile, today: date) -> None:
+    """A prepaid account's latest top-up (its bills are deducted from the balance)."""
+    rows.add(Payment, {
+        "account_no": profile.account_no, "amount": Decimal(rng.choice([50, 100, 200, 300])),
+        "channel": rng.choice(["app", "wechat", "alipay"]), "idempotency_key": f"seed-{profile.account_no}-topup",
+        "request_hash": "seed", "status": "succeeded", "balance_after": profile.balance,
+        "created_at": _midnight(today - timedelta(days=rng.randint(3, 25)))})
 
 
 def generate(n_accounts: int = DEFAULT_ACCOUNTS, today: date = DEFAULT_TODAY, seed: int = DEFAULT_SEED) -> SeedRows:
