@@ -158,6 +158,7 @@ def record_payment(session: Session, account_no: str, amount: Decimal | str | fl
         session.flush()  # the INSERT: on SQLite it also takes the write lock
     except IntegrityError:  # another request with this key won the race
         session.rollback()
+        log.info("payment race on one idempotency key: answering with the stored payment")
         answer = _existing(session, request)
         assert answer is not None, "unique violation without a stored payment"
         return answer, True
