@@ -11,7 +11,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.forms import leave_form
 
 
 class ActionHandoff(Action):
@@ -22,4 +21,4 @@ class ActionHandoff(Action):
         reason = tracker.latest_message.get("intent", {}).get("name") or "request_human"
         dispatcher.utter_message(text="好的，正在为您转接人工客服，请稍候。您之前的对话记录会一并转给客服人员，无需重复描述。")
         dispatcher.utter_message(json_message={"handoff": True, "reason": reason})
-        return leave_form() if tracker.active_loop.get("name") else []
+        return []

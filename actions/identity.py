@@ -6,6 +6,7 @@ ends and its submit action explains the lock and offers a human agent.
 """
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -30,8 +31,9 @@ def is_verified(tracker: Tracker, account_no: str | None) -> bool:
 class IdentityFormValidation(FormValidationAction):
     """Base for forms that need a verified 户号 (bill_form, topup_form)."""
 
-    def name(self) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> str:
+        """Each form's validation action names itself (abstract: never registered)."""
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -1,0 +1,85 @@
+"""The real stack for conversation tests: Rasa server, action server and gateway,
+started once per test session on free loopback ports with a throw-away database.
+
+Needs the trained model (var/models/powerdesk.tar.gz; `make test` trains it first).
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date
+
+import httpx
+import pytest
+
+from scripts.stack import MODEL_PATH, Stack
+from services.billing.seed import seed
+from services.db import migrate
+from services.settings import REPO_ROOT, Settings
+from tests.postgres import free_port
+
+SEED_ACCOUNTS = 200
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    var_dir = tmp_path_factory.mktemp("stack-var")
+    gateway_port = free_port()
+    return Settings(
+        var_dir=var_dir,
+        database_url=f"sqlite:///{var_dir / 'powerdesk.db'}",
+        gateway_port=gateway_port,
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        action_server_url=f"http://127.0.0.1:{free_port()}",
+        services_url=f"http://127.0.0.1:{gateway_port}/api/v1",
+        service_token=f"test-{uuid.uuid4().hex}",
+    )
+
+
+@pytest.fixture(scope="session")
+def stack(stack_settings: Settings) -> Iterator[Stack]:
+    if not (REPO_ROOT / MODEL_PATH).exists():
+        pytest.fail("no trained Rasa model: run `make model` (make test does it)")
+    migrate(stack_settings.database_url)
+    # Bills up to last month, so 上个月 and 这个月 mean what they say today.
+    seed(stack_settings.database_url, n_accounts=SEED_ACCOUNTS, today=date.today().replace(day=1))
+    with Stack(stack_settings) as running:
+        yield running
+
+
+class Customer:
+    """One customer chatting through the gateway, as the web widget would."""
+
+    def __init__(self, base_url: str, channel: str = "web"):
+        self.sender_id = f"test-{uuid.uuid4().hex[:12]}"
+        self.channel = channel
+        self.client = httpx.Client(base_url=base_url, timeout=60)
+
+    def say(self, text: str) -> dict:
+        response = self.client.post("/api/v1/chat", json={"sender_id": self.sender_id, "text": text, "channel": self.channel})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    @staticmethod
+    def text_of(reply: dict) -> str:
+        return "\n".join(m["text"] for m in reply["messages"])
+
+
+@pytest.fixture
+def gateway_url(stack: Stack) -> str:
+    return f"http://127.0.0.1:{stack.settings.gateway_port}"
+
+
+@pytest.fixture
+def customer(gateway_url: str) -> Customer:
+    return Customer(gateway_url)
+
+
+@pytest.fixture
+def billing(gateway_url: str, stack: Stack) -> httpx.Client:
+    """The billing API as the services see it (service token), to check what happened."""
+    return httpx.Client(
+        base_url=f"{gateway_url}/api/v1/billing",
+        headers={"Authorization": f"Bearer {stack.settings.service_token}"},
+        timeout=30,
+    )

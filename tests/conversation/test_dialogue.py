@@ -1,0 +1,123 @@
+"""Real conversations through the gateway, the real Rasa server and the real action
+server, against the billing service on a seeded database."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from actions.replies import month_zh
+from services.masking import mask_account_no
+from tests.conversation.conftest import Customer
+
+pytestmark = pytest.mark.conversation
+
+# Demo accounts (services/billing/demo_accounts.yml).
+POSTPAID_ARREARS = ("3300000001", "5678")
+PREPAID_LOW = ("3300000002", "1234")
+TOU = ("3300000003", "2468")
+
+
+def last_month() -> str:
+    first = date.today().replace(day=1)
+    return f"{first.year - (first.month == 1)}-{(first.month - 2) % 12 + 1:02d}"
+
+
+def test_health_reports_every_component_up(customer: Customer) -> None:
+    health = customer.client.get("/healthz")
+    assert health.status_code == 200, health.text
+    assert set(health.json()["components"].values()) == {"up"}
+
+
+def test_greet_then_bill_lookup_asks_for_missing_slots(customer: Customer, billing) -> None:
+    greeting = customer.say("你好")
+    assert "电力" in Customer.text_of(greeting)
+
+    asked = Customer.text_of(customer.say("我想查一下电费"))
+    assert "户号" in asked
+
+    account_no, last4 = POSTPAID_ARREARS
+    asked = Customer.text_of(customer.say(f"户号是{account_no}"))
+    assert "后4位" in asked
+
+    answer = customer.say(last4)
+    text = Customer.text_of(answer)
+    latest = billing.get(f"/accounts/{account_no}").json()["latest_bill"]
+    assert mask_account_no(account_no) in text
+    assert month_zh(latest["period"]) in text
+    assert f"{latest['total_amount']}元" in text
+    assert account_no not in text  # the full 户号 is never echoed
+
+
+def test_bill_for_last_month_by_spoken_account_number(customer: Customer, billing) -> None:
+    customer.say("帮我查下上个月的电费")
+    customer.say("三三零零零零零零零三")  # TOU demo account, spoken digit by digit
+    text = Customer.text_of(customer.say(TOU[1]))
+    bill = billing.get(f"/accounts/{TOU[0]}/bills", params={"month": last_month()}).json()["bills"][0]
+    assert month_zh(last_month()) in text
+    assert f"{bill['total_amount']}元" in text
+    assert "峰" in text and "谷" in text  # time-of-use breakdown shown
+
+
+def test_three_wrong_answers_lock_the_account_and_offer_a_human(customer: Customer) -> None:
+    customer.say("查电费")
+    customer.say(POSTPAID_ARREARS[0])
+    assert "还可以尝试2次" in Customer.text_of(customer.say("0000"))
+    assert "还可以尝试1次" in Customer.text_of(customer.say("1111"))
+    locked = customer.say("2222")
+    assert "暂停" in Customer.text_of(locked)
+    assert any(b["payload"] == "/request_human" for m in locked["messages"] for b in m.get("buttons") or [])
+
+    # The lock holds for the rest of the conversation, even with the right answer.
+    customer.say("查电费")
+    again = Customer.text_of(customer.say(POSTPAID_ARREARS[0]))
+    assert "暂停" in again and "元" not in again
+
+
+def test_top_up_with_repeated_confirmation_charges_once(customer: Customer, billing) -> None:
+    account_no, last4 = PREPAID_LOW
+    before = billing.get(f"/accounts/{account_no}/payments").json()["payments"]
+    customer.say("我要交电费")
+    customer.say(account_no)
+    customer.say(last4)
+    confirm = Customer.text_of(customer.say("一百块"))
+    assert mask_account_no(account_no) in confirm and "100.00元" in confirm
+
+    assert "缴费成功" in Customer.text_of(customer.say("确认"))
+    repeated = Customer.text_of(customer.say("确认"))
+    assert "不会重复扣款" in repeated
+
+    after = billing.get(f"/accounts/{account_no}/payments").json()["payments"]
+    new = [p for p in after if p["payment_id"] not in {q["payment_id"] for q in before}]
+    assert len(new) == 1 and new[0]["amount"] == "100.00"
+
+
+def test_top_up_cancelled_midway_takes_no_money(customer: Customer, billing) -> None:
+    account_no, last4 = POSTPAID_ARREARS
+    before = len(billing.get(f"/accounts/{account_no}/payments").json()["payments"])
+    customer.say("交电费")
+    customer.say(account_no)
+    assert "多少" in Customer.text_of(customer.say(last4))  # now asking for the amount
+    cancelled = Customer.text_of(customer.say("算了，取消吧"))
+    assert "取消" in cancelled
+    # The form is gone: a bare amount now starts nothing and pays nothing.
+    customer.say("一百块")
+    assert len(billing.get(f"/accounts/{account_no}/payments").json()["payments"]) == before
+
+
+def test_asking_for_a_human_hands_the_conversation_over(customer: Customer) -> None:
+    customer.say("查电费")
+    handed = customer.say("转人工")
+    assert handed["state"] == "handoff"
+    waiting = customer.say("我的电表好像坏了")
+    assert waiting["state"] == "handoff"
+    assert "人工" in Customer.text_of(waiting)
+
+
+def test_nlu_parse_normalizes_entities(customer: Customer) -> None:
+    parsed = customer.client.post("/api/v1/nlu/parse", json={"text": "我的户号是三三零一二三四五六七，查下上个月电费"}).json()
+    assert parsed["intent"]["name"] == "query_bill"
+    entities = {e["entity"]: e for e in parsed["entities"]}
+    assert entities["account_no"]["value"] == "3301234567"
+    assert entities["account_no"]["raw"] == "三三零一二三四五六七"
+    assert entities["month"]["value"] == last_month()
