@@ -109,16 +109,33 @@ class Stack:
         """Start every process and wait until each answers its health check."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         write_endpoints(self.settings)
-        base_env = {**os.environ, **settings_env(self.settings)}
         for proc in self.processes:
-            log = open(self.log_dir / f"{proc.name}.log", "ab")
-            proc.popen = subprocess.Popen(
-                proc.argv, cwd=REPO_ROOT, env={**base_env, **proc.env}, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,  # our signals reach the whole process group on stop()
-            )
+            self._spawn(proc)
         deadline = time.monotonic() + timeout_s
         for proc in self.processes:
             self._wait_healthy(proc, deadline)
+
+    def restart(self, name: str, timeout_s: float = 120) -> None:
+        """Start one stopped process again (the fault tests stop one on purpose)."""
+        proc = self._named(name)
+        self._spawn(proc)
+        self._wait_healthy(proc, time.monotonic() + timeout_s)
+
+    def kill(self, name: str) -> None:
+        """Stop one process, as a crash would."""
+        self._terminate([self._named(name)])
+
+    def _named(self, name: str) -> Process:
+        return next(p for p in self.processes if p.name == name)
+
+    def _spawn(self, proc: Process) -> None:
+        env = {**os.environ, **settings_env(self.settings), **proc.env}
+        log = open(self.log_dir / f"{proc.name}.log", "ab")
+        proc.popen = subprocess.Popen(
+            proc.argv, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # stop() signals the whole process group
+        )
+        log.close()  # the child holds its own copy
 
     def _wait_healthy(self, proc: Process, deadline: float) -> None:
         while time.monotonic() < deadline:
@@ -136,17 +153,21 @@ class Stack:
         raise TimeoutError(f"{proc.name} not healthy at {proc.health_url}; see {self.log_dir / proc.name}.log")
 
     def stop(self) -> None:
-        """SIGTERM each process group (gateway first), then SIGKILL what lingers."""
-        for proc in reversed(self.processes):
-            if proc.popen and proc.popen.poll() is None:
-                os.killpg(proc.popen.pid, signal.SIGTERM)
-        for proc in reversed(self.processes):
-            if proc.popen:
-                try:
-                    proc.popen.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.popen.pid, signal.SIGKILL)
-                    proc.popen.wait()
+        """Stop every process, the gateway first."""
+        self._terminate(list(reversed(self.processes)))
+
+    @staticmethod
+    def _terminate(processes: list[Process]) -> None:
+        """SIGTERM each process group, then SIGKILL what lingers."""
+        running = [p for p in processes if p.popen and p.popen.poll() is None]
+        for proc in running:
+            os.killpg(proc.popen.pid, signal.SIGTERM)
+        for proc in running:
+            try:
+                proc.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.popen.pid, signal.SIGKILL)
+                proc.popen.wait()
 
     def __enter__(self) -> "Stack":
         self.start()
