@@ -37,7 +37,7 @@ kg: setup
 # The services' database: migrated, and seeded once with the demo and generated accounts.
 db: setup
 	$(APP_PY) -m services.migrate
-	$(APP_PY) -m services.billing.seed
+	$(APP_PY) -m services.billing.seed --today $$(date +%Y-%m-01)  # bills up to last month
 
 # Debian's PostgreSQL server for the billing tests (installed when missing).
 postgres:
