@@ -121,3 +121,10 @@ def test_nlu_parse_normalizes_entities(customer: Customer) -> None:
     assert entities["account_no"]["value"] == "3301234567"
     assert entities["account_no"]["raw"] == "三三零一二三四五六七"
     assert entities["month"]["value"] == last_month()
+
+
+def test_a_bare_account_number_first_is_kept_for_the_request_that_follows(customer: Customer) -> None:
+    reply = customer.say(POSTPAID_ARREARS[0])
+    assert {b["payload"] for m in reply["messages"] for b in m.get("buttons") or []} >= {"/query_bill", "/top_up"}
+    # The button's request skips straight to the identity check: the 户号 is known.
+    assert "后4位" in Customer.text_of(customer.say("/query_bill"))
