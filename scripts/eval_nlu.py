@@ -157,6 +157,11 @@ def table(rows: Dict[str, float], header: str) -> List[str]:
     return lines + [f"| {name} | {score:.3f} |" for name, score in rows.items()]
 
 
+def bullets(items: List[str]) -> List[str]:
+    """Markdown bullet lines, or a single "none"."""
+    return [f"- {item}" for item in items] or ["- none"]
+
+
 def mean_std(values: List[float]) -> str:
     return f"{mean(values):.3f} ± {pstdev(values):.3f}"
 
@@ -189,7 +194,7 @@ def write_report(
         "",
         "Top intent confusions (gold → predicted: count):",
         "",
-        *[f"- {g} → {p}: {n}" for (g, p), n in heldout.confusions] or ["- none"],
+        *bullets([f"{g} → {p}: {n}" for (g, p), n in heldout.confusions]),
         "",
     ]
     if folds:
@@ -204,9 +209,8 @@ def write_report(
         lines += [*table(cv_intents, "Intent (mean over folds)"), ""]
         cv_confusions = sum((Counter(dict(s.confusions)) for s in folds), Counter())
         lines += ["Top confusions over all folds:", ""]
-        lines += [f"- {g} → {p}: {n}" for (g, p), n in cv_confusions.most_common(8)] or ["- none"]
-        lines += [""]
-    lines += ["## Held-out misses", "", *[f"- {e}" for e in heldout.errors] or ["- none"], ""]
+        lines += [*bullets([f"{g} → {p}: {n}" for (g, p), n in cv_confusions.most_common(8)]), ""]
+    lines += ["## Held-out misses", "", *bullets(heldout.errors), ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
