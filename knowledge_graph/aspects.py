@@ -1,0 +1,47 @@
+"""Aspects of a topic a customer asks about after an answer, and how to spot them.
+
+After "过户怎么办" a customer often follows up with 需要带什么材料 / 多久能办好 /
+在哪里办 / 要多少钱.  Each aspect names the fact kinds in the topic's graph
+neighbourhood that answer it, so a follow-up is answered from the graph rather
+than by a second free-text search.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Aspect:
+    name: str
+    label_zh: str  # heading used in composed answers
+    node_kinds: tuple[str, ...]
+    cues: tuple[str, ...]  # substrings of a follow-up question that select this aspect
+
+
+ASPECTS: dict[str, Aspect] = {
+    aspect.name: aspect
+    for aspect in (
+        Aspect("materials", "所需材料", ("material",),
+               ("材料", "资料", "证件", "身份证", "证明", "带什么", "带啥", "准备什么", "准备啥", "手续", "要什么东西")),
+        Aspect("time_limit", "办理时限", ("time_limit",),
+               ("多久", "多长时间", "几天", "时限", "多快", "什么时候能", "啥时候能", "要多少天", "几个工作日", "时间")),
+        Aspect("channels", "办理渠道", ("channel",),
+               ("哪里", "哪儿", "在哪", "去哪", "渠道", "线上", "网上", "App", "app", "营业厅", "怎么办", "如何办")),
+        Aspect("fees", "费用及电价", ("fee", "tariff"),
+               ("多少钱", "费用", "收费", "收钱", "要钱", "交钱", "价格", "电价", "免费", "花钱", "贵")),
+    )
+}
+
+
+def aspect_for_question(question: str) -> Aspect | None:
+    """The aspect a follow-up question asks about, or None if it names none.
+
+    The earliest cue in the question wins, so 在哪里办，要带什么材料 picks channels.
+    """
+    found = [
+        (question.find(cue), aspect)
+        for aspect in ASPECTS.values()
+        for cue in aspect.cues
+        if cue in question
+    ]
+    return min(found, key=lambda hit: hit[0])[1] if found else None

@@ -1,0 +1,1 @@
+"""Knowledge-graph service: FAQ search and per-topic facts (see service.py, api.py)."""

@@ -1,0 +1,67 @@
+"""The real retriever, built from the real corpus (reusing var/kg when the hash matches)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from knowledge_graph.build import ensure_built
+from knowledge_graph.retriever import Retriever
+from knowledge_graph.source import load_corpus
+from knowledge_graph.splits import split_corpus
+from services.settings import get_settings
+
+
+@pytest.fixture(scope="session")
+def built():
+    return ensure_built(get_settings().var_dir / "kg", embedding_model_dir=get_settings().embedding_model_dir)
+
+
+@pytest.fixture(scope="session")
+def retriever(built) -> Retriever:
+    return Retriever.load(built.index_dir)
+
+
+def test_a_second_build_with_an_unchanged_corpus_does_not_retrain(built):
+    model_file = built.index_dir / "model" / "model.safetensors"
+    before = model_file.stat().st_mtime_ns
+    again = ensure_built(built.index_dir.parent, embedding_model_dir="")
+    assert again.reused and again.index_dir == built.index_dir
+    assert model_file.stat().st_mtime_ns == before
+
+
+def test_heldout_paraphrases_are_not_in_the_index(built):
+    indexed = {text for text, _ in json.loads((built.index_dir / "entries.json").read_text(encoding="utf-8"))}
+    heldout = {text for text, _ in split_corpus(load_corpus()).heldout}
+    assert heldout and not indexed & heldout
+
+
+def test_known_paraphrases_find_their_topic(retriever):
+    train = split_corpus(load_corpus()).train
+    right = sum(retriever.search(text, k=1).results[0].topic == slug for text, slug in train)
+    assert right / len(train) >= 0.95
+
+
+@pytest.mark.parametrize("question, slug", [
+    ("房子买了电费怎么过户", "ownership_transfer"),
+    ("停电了报修多久能到", "repair_commitment"),
+    ("怎么申请峰谷电", "tou_application"),
+    ("网上国网怎么绑定户号", "online_app"),
+])
+def test_customer_questions_find_their_topic_confidently(retriever, question, slug):
+    result = retriever.search(question, k=5)
+    assert result.results[0].topic == slug
+    assert result.confident
+    assert result.results[0].sources and "依据" in result.results[0].answer
+
+
+def test_an_unrelated_question_is_not_confident(retriever):
+    result = retriever.search("我家猫不吃饭怎么办", k=3)  # not among the calibration questions
+    assert not result.confident
+    assert len(result.results) == 3  # still offers three topics as buttons
+
+
+def test_threshold_is_stored_with_the_index(built, retriever):
+    meta = json.loads((built.index_dir / "meta.json").read_text(encoding="utf-8"))
+    assert 0.0 < meta["threshold"] < 1.0
+    assert retriever.threshold == meta["threshold"]
