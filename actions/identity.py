@@ -6,6 +6,7 @@ ends and its submit action explains the lock and offers a human agent.
 """
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from typing import Any
 
@@ -74,6 +75,9 @@ class IdentityFormValidation(FormValidationAction):
         account_no = tracker.get_slot("account_no")
         if not account_no or _message_has_entity(tracker, "account_no"):
             return {"last4": None}  # the customer gave a (new) 户号, not the check digits
+        if wants_another_account(tracker):
+            dispatcher.utter_message(text="好的，换一个户号。")
+            return {"account_no": None, "last4": None, "verify_failures": 0.0}
         last4 = parse_last4(str(value or ""))
         if last4 is None:
             dispatcher.utter_message(text="请输入登记手机号的后4位数字。")
@@ -96,6 +100,14 @@ class IdentityFormValidation(FormValidationAction):
         left = MAX_VERIFY_FAILURES - failures
         dispatcher.utter_message(text=f"手机号后4位与登记信息不一致，请再试一次（还可以尝试{left}次）。")
         return {"last4": None, "verify_failures": float(failures)}
+
+
+ANOTHER_ACCOUNT = re.compile(r"换.{0,3}户号|(另一个|别的|其他)户号|户号.{0,2}(错了|不对)")
+
+
+def wants_another_account(tracker: Tracker) -> bool:
+    """"换个户号" / "户号错了" without a new number: start the identity check over."""
+    return bool(ANOTHER_ACCOUNT.search(tracker.latest_message.get("text") or ""))
 
 
 def _message_has_entity(tracker: Tracker, entity: str) -> bool:

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services_client as svc
-from actions.identity import IdentityFormValidation, is_locked, locked_reply
+from actions.identity import IdentityFormValidation, is_locked, locked_reply, wants_another_account
 from actions.replies import HANDOFF_BUTTON, month_zh, yuan
 from services.masking import mask_account_no
 from services.textnorm import parse_amount
@@ -36,6 +36,9 @@ class ValidateTopupForm(IdentityFormValidation):
     async def validate_amount(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if wants_another_account(tracker):
+            dispatcher.utter_message(text="好的，换一个户号。")
+            return {"account_no": None, "last4": None, "amount": None, "verify_failures": 0.0}
         amount = parse_amount(str(value or ""))
         if amount is None:
             dispatcher.utter_message(text="没听清金额，请告诉我要缴纳多少元，例如“100元”或“一百块”。")

@@ -128,3 +128,14 @@ def test_a_bare_account_number_first_is_kept_for_the_request_that_follows(custom
     assert {b["payload"] for m in reply["messages"] for b in m.get("buttons") or []} >= {"/query_bill", "/top_up"}
     # The button's request skips straight to the identity check: the 户号 is known.
     assert "后4位" in Customer.text_of(customer.say("/query_bill"))
+
+
+def test_changing_the_account_midway_starts_the_identity_check_over(customer: Customer, billing) -> None:
+    customer.say("查电费")
+    customer.say(POSTPAID_ARREARS[0])
+    assert "户号" in Customer.text_of(customer.say("换个户号吧"))
+    assert "后4位" in Customer.text_of(customer.say(TOU[0]))
+    text = Customer.text_of(customer.say(TOU[1]))
+    assert mask_account_no(TOU[0]) in text
+    latest = billing.get(f"/accounts/{TOU[0]}").json()["latest_bill"]
+    assert f"{latest['total_amount']}元" in text
