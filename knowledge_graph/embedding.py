@@ -4,9 +4,11 @@ An operator may point ``POWERDESK_EMBEDDING_MODEL_DIR`` at any sentence-transfor
 model directory (e.g. a pretrained Chinese model).  Nothing can be downloaded here,
 so by default the project trains its own small model from the corpus at build time:
 
-- a BPE tokenizer learnt with ``tokenizers`` from the training texts.  It starts from
-  single characters and merges frequent pairs, so it ends with char + word units
-  (电费, 过户, 网上国网) and still covers an unseen word through its characters;
+- a character-level tokenizer built with ``tokenizers`` from the training texts.
+  Chinese characters carry most of the meaning, a char vocabulary of ~1,000 is
+  learnt well from a few hundred sentences, and a typo costs one character rather
+  than a whole word (measured against BPE and jieba-word vocabularies, it did at
+  least as well on the calibration split);
 - a ``StaticEmbedding`` (mean of per-token vectors: microseconds per query on CPU);
 - trained with ``MultipleNegativesSymmetricRankingLoss`` (MNRL in both directions)
   on paraphrase pairs.  Each batch holds exactly one (anchor, positive) pair per
@@ -26,10 +28,10 @@ import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.losses import MultipleNegativesSymmetricRankingLoss
 from sentence_transformers.sentence_transformer.modules import StaticEmbedding
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers
 
 EMBEDDING_DIM = 256
-VOCAB_SIZE = 6000
+UNKNOWN = "[UNK]"
 TRAINING_STEPS = 1000
 LEARNING_RATE = 0.05
 TYPO_RATE = 0.5
@@ -71,12 +73,16 @@ def _typo(text: str, rng: random.Random) -> str:
 
 
 def train_tokenizer(texts: list[str]) -> Tokenizer:
-    """A BPE tokenizer over NFKC-normalised, lower-cased text; digits stay single."""
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+    """One token per character of NFKC-normalised, lower-cased text.
+
+    Characters never seen in training map to a single unknown token.
+    """
+    normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+    characters = sorted({char for text in texts for char in normalizer.normalize_str(text) if not char.isspace()})
+    vocabulary = {UNKNOWN: 0} | {char: index for index, char in enumerate(characters, start=1)}
+    tokenizer = Tokenizer(models.WordLevel(vocabulary, unk_token=UNKNOWN))
+    tokenizer.normalizer = normalizer
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Whitespace(), pre_tokenizers.Digits(individual_digits=True)]
+        [pre_tokenizers.Whitespace(), pre_tokenizers.Split(Regex("."), behavior="isolated")]
     )
-    trainer = trainers.BpeTrainer(vocab_size=VOCAB_SIZE, min_frequency=2, show_progress=False)
-    tokenizer.train_from_iterator(texts, trainer)
     return tokenizer
