@@ -54,6 +54,7 @@ class Scores:
     confusions: List[Tuple[Tuple[str, str], int]]
     entity_f1: float
     entity_type_f1: Dict[str, float]
+    fallbacks: int
     errors: List[str] = field(default_factory=list)
 
 
@@ -116,6 +117,7 @@ def evaluate(model_path: str, examples: List[Message]) -> Scores:
         ).most_common(8),
         entity_f1=micro,
         entity_type_f1=per_type,
+        fallbacks=predicted_intents.count("nlu_fallback"),
         errors=errors,
     )
 
@@ -187,6 +189,7 @@ def write_report(
         "",
         f"- Intent macro-F1: **{heldout.intent_macro_f1:.3f}**",
         f"- Entity F1 (micro): **{heldout.entity_f1:.3f}**",
+        f"- Answered with nlu_fallback (counted as misses): {heldout.fallbacks}",
         "",
         *table(heldout.intent_f1, "Intent"),
         "",
