@@ -65,3 +65,12 @@ def test_threshold_is_stored_with_the_index(built, retriever):
     meta = json.loads((built.index_dir / "meta.json").read_text(encoding="utf-8"))
     assert 0.0 < meta["threshold"] < 1.0
     assert retriever.threshold == meta["threshold"]
+
+
+def test_an_operator_model_directory_is_used_without_training(built, tmp_path):
+    operator_model = built.index_dir / "model"  # stands in for any sentence-transformers directory on disk
+    info = ensure_built(tmp_path / "kg", embedding_model_dir=str(operator_model))
+    meta = json.loads((info.index_dir / "meta.json").read_text(encoding="utf-8"))
+    assert not info.reused and meta["model_dir"] == str(operator_model)
+    assert not (info.index_dir / "model").exists()  # nothing was trained
+    assert Retriever.load(info.index_dir).search("停电了怎么报修", k=1).results[0].topic == "repair_commitment"
