@@ -5,8 +5,9 @@
   guessing glues numbers to their neighbours ("两千五百度要", "查二") and jieba
   emits spaces as tokens ("户号 3301 234 567"); both misalign entity labels.
 - ``EntityNormalizer``: DIET and RegexEntityExtractor may both find the same
-  户号; this keeps one entity per span and turns its text into the canonical
-  value from ``services.textnorm`` so slots and actions never parse raw text.
+  户号; this keeps one entity per span, rejoins addresses DIET tagged in
+  pieces, and turns the text into the canonical value from
+  ``services.textnorm`` so slots and actions never parse raw text.
 """
 
 from __future__ import annotations
@@ -59,11 +60,15 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         return {
             "prefer_regex_for": ["account_no", "phone"],
             "free_text_entities": ["address"],
+            # DIET tags unknown place names character by character and can
+            # leave a gap inside one address: 余姚市梨洲街道[谭家]岭东路18号
+            "max_free_text_gap": 2,
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._prefer_regex_for = set(config["prefer_regex_for"])
         self._free_text = set(config["free_text_entities"])
+        self._max_gap = config["max_free_text_gap"]
 
     @classmethod
     def create(
@@ -80,10 +85,11 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         """Replace each message's entities by de-duplicated, normalized ones."""
         today = date.today()
         for message in messages:
-            entities = self._deduplicate(message.get(ENTITIES, []))
+            text = message.get(TEXT)
+            entities = self._join_pieces(self._deduplicate(message.get(ENTITIES, [])), text)
             normalized = [
                 entity
-                for entity in (self._normalize(e, message.get(TEXT), today) for e in entities)
+                for entity in (self._normalize(e, text, today) for e in entities)
                 if entity is not None
             ]
             message.set(ENTITIES, normalized, add_to_output=True)
@@ -105,6 +111,28 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             if not any(_overlaps(entity, other) for other in kept):
                 kept.append(entity)
         return sorted(kept, key=lambda e: e.get("start", 0))
+
+    def _join_pieces(
+        self, entities: List[Dict[Text, Any]], text: Text
+    ) -> List[Dict[Text, Any]]:
+        """Join free-text entities of one type separated by a short gap of plain characters."""
+        joined: List[Dict[Text, Any]] = []
+        for entity in entities:
+            previous = joined[-1] if joined else None
+            if previous is not None and self._is_one_piece(previous, entity, text):
+                joined[-1] = {**previous, "end": entity["end"]}
+            else:
+                joined.append(entity)
+        return joined
+
+    def _is_one_piece(self, first: Dict[Text, Any], second: Dict[Text, Any], text: Text) -> bool:
+        """Whether two free-text entities are parts of one, e.g. one address."""
+        if first["entity"] != second["entity"] or first["entity"] not in self._free_text:
+            return False
+        if "end" not in first or "start" not in second:
+            return False
+        gap = text[first["end"] : second["start"]]
+        return len(gap) <= self._max_gap and all(ch.isalnum() for ch in gap)
 
     def _normalize(
         self, entity: Dict[Text, Any], text: Text, today: date
