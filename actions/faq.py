@@ -20,6 +20,9 @@ SUGGESTIONS = 3
 
 
 def with_sources(answer: str, sources: list[Any]) -> str:
+    """The answer with the documents it rests on, unless it already names them."""
+    if "依据" in answer:
+        return answer
     names = [s if isinstance(s, str) else s.get("title") or s.get("name") or "" for s in sources or []]
     names = [n for n in dict.fromkeys(names) if n]
     return f"{answer}\n（依据：{'；'.join(names)}）" if names else answer

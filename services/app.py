@@ -10,13 +10,8 @@ from fastapi import FastAPI
 
 def include_services(app: FastAPI, prefix: str = "") -> None:
     """Mount every service router under ``prefix``."""
-    try:
-        from services.billing.api import router as billing_router
-        app.include_router(billing_router, prefix=f"{prefix}/billing", tags=["billing"])
-    except ModuleNotFoundError:
-        pass
-    try:
-        from services.kg.api import router as kg_router
-        app.include_router(kg_router, prefix=f"{prefix}/kg", tags=["knowledge graph"])
-    except ModuleNotFoundError:
-        pass
+    from services.billing.api import router as billing_router
+    from services.kg.api import router as kg_router
+
+    app.include_router(billing_router, prefix=f"{prefix}/billing", tags=["billing"])
+    app.include_router(kg_router, prefix=f"{prefix}/kg", tags=["knowledge graph"])

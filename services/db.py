@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from functools import lru_cache
 
 from sqlalchemy import Engine, MetaData, create_engine, event
@@ -26,6 +27,11 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """Timestamps are stored in UTC; the bot shows them in China time."""
+    return datetime.now(timezone.utc)
 
 
 def make_engine(url: str) -> Engine:

@@ -2,8 +2,5 @@
 
 
 def import_all_models() -> None:
+    import services.billing.models  # noqa: F401
     import services.conversations.models  # noqa: F401
-    try:
-        import services.billing.models  # noqa: F401
-    except ModuleNotFoundError:  # billing lands in its own change
-        pass

@@ -9,7 +9,7 @@ the same on SQLite and PostgreSQL.  Only a *masked* ID number is ever stored.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -17,13 +17,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.db import Base
+from services.db import Base, utcnow
 
 Money = Numeric(12, 2)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class TariffPlanRow(Base):

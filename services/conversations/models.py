@@ -1,16 +1,12 @@
 """Tables for conversations and their messages."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.db import Base
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from services.db import Base, utcnow
 
 
 class Conversation(Base):

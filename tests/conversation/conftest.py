@@ -40,6 +40,8 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def stack(stack_settings: Settings) -> Iterator[Stack]:
     if not (REPO_ROOT / MODEL_PATH).exists():
         pytest.fail("no trained Rasa model: run `make model` (make test does it)")
+    # The knowledge-graph index `make kg` built: reused, not rebuilt per test session.
+    (stack_settings.var_dir / "kg").symlink_to(REPO_ROOT / "var" / "kg", target_is_directory=True)
     migrate(stack_settings.database_url)
     # Bills up to last month, so 上个月 and 这个月 mean what they say today.
     seed(stack_settings.database_url, n_accounts=SEED_ACCOUNTS, today=date.today().replace(day=1))

@@ -139,3 +139,15 @@ def test_changing_the_account_midway_starts_the_identity_check_over(customer: Cu
     assert mask_account_no(TOU[0]) in text
     latest = billing.get(f"/accounts/{TOU[0]}").json()["latest_bill"]
     assert f"{latest['total_amount']}元" in text
+
+
+def test_business_question_then_follow_up_from_the_same_topic(customer: Customer) -> None:
+    answer = Customer.text_of(customer.say("买了二手房，电费户名要怎么过户"))
+    assert "过户" in answer and "依据" in answer
+    materials = Customer.text_of(customer.say("那需要带什么材料"))
+    assert "过户" in materials and "身份证" in materials
+
+
+def test_tariff_question_computes_from_the_tariff_table(customer: Customer) -> None:
+    text = Customer.text_of(customer.say("用了300度电要交多少钱"))
+    assert "300" in text and "元" in text and "依据" in text
