@@ -14,7 +14,8 @@ from services.settings import get_settings
 
 @pytest.fixture(scope="session")
 def built():
-    return ensure_built(get_settings().var_dir / "kg", embedding_model_dir=get_settings().embedding_model_dir)
+    """The default (self-trained) model's index, whatever POWERDESK_EMBEDDING_MODEL_DIR says."""
+    return ensure_built(get_settings().var_dir / "kg", embedding_model_dir="")
 
 
 @pytest.fixture(scope="session")
