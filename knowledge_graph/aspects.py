@@ -22,13 +22,13 @@ ASPECTS: dict[str, Aspect] = {
     aspect.name: aspect
     for aspect in (
         Aspect("materials", "所需材料", ("material",),
-               ("材料", "资料", "证件", "身份证", "证明", "带什么", "带啥", "准备什么", "准备啥", "手续", "要什么东西")),
+               ("材料", "资料", "证件", "带什么", "带啥", "准备什么", "准备啥", "什么手续", "啥手续", "哪些手续")),
         Aspect("time_limit", "办理时限", ("time_limit",),
-               ("多久", "多长时间", "几天", "时限", "多快", "什么时候能", "啥时候能", "要多少天", "几个工作日", "时间")),
+               ("多久", "多长时间", "几天", "几个工作日", "时限", "多快", "什么时候能", "啥时候能", "要多少天")),
         Aspect("channels", "办理渠道", ("channel",),
-               ("哪里", "哪儿", "在哪", "去哪", "渠道", "线上", "网上", "App", "app", "营业厅", "怎么办", "如何办")),
+               ("在哪", "哪里", "哪儿", "去哪", "什么渠道", "哪些渠道", "网上能", "网上办", "线上办", "在网上", "手机上能")),
         Aspect("fees", "费用及电价", ("fee", "tariff"),
-               ("多少钱", "费用", "收费", "收钱", "要钱", "交钱", "价格", "电价", "免费", "花钱", "贵")),
+               ("多少钱", "要钱", "收费", "费用", "收钱", "花钱", "免费", "交钱吗")),
     )
 }
 
@@ -36,7 +36,9 @@ ASPECTS: dict[str, Aspect] = {
 def aspect_for_question(question: str) -> Aspect | None:
     """The aspect a follow-up question asks about, or None if it names none.
 
-    The earliest cue in the question wins, so 在哪里办，要带什么材料 picks channels.
+    Cues are question phrases, not topic words: 网上国网怎么绑定 or 峰谷时间 must
+    not read as "channels" or "time limit".  The earliest cue in the question wins,
+    so 在哪里办，要带什么材料 picks channels.
     """
     found = [
         (question.find(cue), aspect)

@@ -153,8 +153,9 @@ def test_follow_up_questions_map_to_aspects(question, aspect):
     assert aspect_for_question(question).name == aspect
 
 
-def test_a_follow_up_naming_no_aspect_maps_to_none():
-    assert aspect_for_question("谢谢你") is None
+@pytest.mark.parametrize("question", ["谢谢你", "怎么办理过户", "网上国网怎么绑定户号", "峰谷时间怎么划分", "电价太贵了"])
+def test_a_question_naming_no_aspect_maps_to_none(question):
+    assert aspect_for_question(question) is None
 
 
 def test_heldout_paraphrases_are_never_indexed(corpus):
