@@ -44,19 +44,22 @@ class ActionAnswerFaq(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         question = tracker.latest_message.get("text") or ""
+        last_topic = tracker.get_slot("last_topic")
         try:
             found = await svc.call("GET", "/kg/search", params={"q": question, "k": SUGGESTIONS})
             results = found.get("results") or []
-            topic = results[0]["topic"] if found.get("confident") and results else tracker.get_slot("last_topic")
-            aspect = await followup(topic, question)
+            best = results[0] if found.get("confident") and results else None
+            # Once a topic is in play, "需要带什么材料" asks about one aspect of it: of the
+            # topic the question names if the retriever is sure, else of the last one.
+            topic = best["topic"] if best else last_topic
+            aspect = await followup(topic, question) if last_topic else None
         except (svc.ServiceUnavailable, svc.ServiceFailed):
             dispatcher.utter_message(text="抱歉，业务知识库暂时无法访问，请稍后再试，或回复“转人工”。", buttons=[HANDOFF_BUTTON])
             return []
         if aspect:
             dispatcher.utter_message(text=with_sources(aspect["answer"], aspect.get("sources")))
             return [SlotSet("last_topic", aspect.get("topic", topic))]
-        if found.get("confident") and results:
-            best = results[0]
+        if best:
             dispatcher.utter_message(text=with_sources(best["answer"], best.get("sources")))
             return [SlotSet("last_topic", best["topic"])]
         self._not_sure(dispatcher, results)
