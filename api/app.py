@@ -12,11 +12,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from api import chat, health, nlu
 from api.errors import install_error_handlers
 from api.rasa_client import RasaClient
 from services.app import include_services
+from services.kg import service as kg_service
 from services.settings import Settings, get_settings
 
 
@@ -26,12 +28,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+        # Load the FAQ retriever now, not on a customer's first question.
+        await run_in_threadpool(kg_service.get_retriever)
         yield
         await app.state.rasa.close()
 
     app = FastAPI(title="PowerDesk gateway", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
-    app.state.extra_health_checks: dict[str, Callable[[], bool]] = {}
+    app.state.extra_health_checks: dict[str, Callable[[], bool]] = {"knowledge_graph": kg_service.is_loaded}
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(chat.router, prefix="/api/v1")

@@ -45,6 +45,11 @@ def get_retriever() -> Retriever:
     return _retriever
 
 
+def is_loaded() -> bool:
+    """True once the retriever is in memory (the gateway loads it at start-up)."""
+    return _retriever is not None
+
+
 def search(q: str, k: int = 5) -> dict:
     """``{results: [{topic, question, answer, score, sources}], confident, confidence}``."""
     query = _clean_query(q)
