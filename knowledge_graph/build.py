@@ -27,7 +27,7 @@ from knowledge_graph.graph import build_graph
 from knowledge_graph.index import make_dense_index
 from knowledge_graph.retriever import Retriever
 from knowledge_graph.source import DATA_DIR, Corpus, corpus_digest, load_corpus
-from knowledge_graph.splits import Splits, split_corpus
+from knowledge_graph.splits import split_corpus
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -73,7 +73,7 @@ def _build(index_dir: Path, data_dir: Path, embedding_model_dir: str) -> None:
         model = load_model(model_dir)
     else:
         model_dir = index_dir / "model"
-        model = train_model(_training_groups(corpus, splits))
+        model = train_model(training_groups(corpus, splits.train))
         model.save(str(model_dir))
     entries = splits.train
     dense = make_dense_index(_encode(model, entries))
@@ -92,10 +92,10 @@ def _build(index_dir: Path, data_dir: Path, embedding_model_dir: str) -> None:
     _write_json(index_dir / "meta.json", meta)  # written last: its presence marks a complete build
 
 
-def _training_groups(corpus: Corpus, splits: Splits) -> dict[str, list[str]]:
+def training_groups(corpus: Corpus, entries: list[tuple[str, str]]) -> dict[str, list[str]]:
     """Training texts per topic: indexed entries plus the topic's summary."""
     groups: dict[str, list[str]] = defaultdict(list)
-    for text, slug in splits.train:
+    for text, slug in entries:
         groups[slug].append(text)
     for topic in corpus.topics:
         groups[topic.slug].append(topic.summary)

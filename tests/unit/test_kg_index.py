@@ -5,7 +5,15 @@ import faiss
 import numpy as np
 
 from knowledge_graph.calibration import best_cut
-from knowledge_graph.index import APPROXIMATE_FROM, LexicalIndex, make_dense_index, reciprocal_rank_fusion, tokenize
+from knowledge_graph.index import (
+    APPROXIMATE_FROM,
+    LexicalIndex,
+    char_bigrams,
+    make_dense_index,
+    reciprocal_rank_fusion,
+    tokenize,
+)
+from knowledge_graph.retriever import normalize_query
 
 
 def _unit_vectors(count: int, dim: int = 8) -> np.ndarray:
@@ -32,6 +40,22 @@ def test_tokens_drop_punctuation_and_particles():
     assert "？" not in tokens and "呀" not in tokens
 
 
+def test_tokens_keep_jieba_words_and_add_chinese_character_bigrams():
+    tokens = tokenize("电表带不动了")
+    assert "电表" in tokens  # the jieba word
+    assert {"表带", "带不", "不动"} <= set(tokens)  # bigrams within the run
+    assert char_bigrams("峰谷 电价95598") == ["峰谷", "电价"]  # never across a space or a digit
+
+
+def test_a_typo_still_shares_bigrams_with_the_indexed_wording():
+    index = LexicalIndex({"capacity": ["申请增加用电容量"], "pay": ["怎么交电费"], "outage": ["停电了怎么报修"]})
+    assert list(index.scores("申请增加用电荣量"))[0] == "capacity"
+
+
+def test_queries_are_read_half_width_with_single_spaces():
+    assert normalize_query("  ９５５９８　电话 ") == "95598 电话"
+
+
 def test_bm25_ranks_topics_sharing_words_and_skips_the_rest():
     index = LexicalIndex({"pay": ["怎么交电费"], "repair": ["停电了怎么报修"], "other": ["天气"]})
     scores = index.scores("停电报修")
@@ -43,6 +67,12 @@ def test_rrf_rewards_agreement_between_rankings():
     fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "a"]])
     assert fused["a"] == fused["b"] > fused["c"]
     assert reciprocal_rank_fusion([["a", "b"], ["a", "b"]])["a"] > reciprocal_rank_fusion([["a", "b"], ["b", "a"]])["a"]
+
+
+def test_weighted_rrf_lets_the_heavier_ranking_break_a_tie():
+    assert reciprocal_rank_fusion([["a", "b"], ["b", "a"]], [1.0, 1.0])["a"] == reciprocal_rank_fusion([["a", "b"], ["b", "a"]])["b"]
+    fused = reciprocal_rank_fusion([["a", "b"], ["b", "a"]], [2.0, 1.0])
+    assert fused["a"] > fused["b"]
 
 
 def test_calibration_picks_the_cut_separating_right_from_wrong():
