@@ -82,17 +82,22 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Replace each message's entities by de-duplicated, normalized ones."""
+        """Replace each message's entities by normalized, de-duplicated ones.
+
+        Normalizing before de-duplicating means an unparseable guess (DIET
+        tagging "充值￥50" as one entity) cannot push out a valid overlapping
+        regex hit ("￥50").
+        """
         today = date.today()
         for message in messages:
             text = message.get(TEXT)
-            entities = self._join_pieces(self._deduplicate(message.get(ENTITIES, [])), text)
+            entities = sorted(message.get(ENTITIES, []), key=lambda e: e.get("start", 0))
             normalized = [
                 entity
-                for entity in (self._normalize(e, text, today) for e in entities)
+                for entity in (self._normalize(e, text, today) for e in self._join_pieces(entities, text))
                 if entity is not None
             ]
-            message.set(ENTITIES, normalized, add_to_output=True)
+            message.set(ENTITIES, self._deduplicate(normalized), add_to_output=True)
         return messages
 
     def _priority(self, entity: Dict[Text, Any]) -> tuple:
@@ -120,7 +125,7 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         for entity in entities:
             previous = joined[-1] if joined else None
             if previous is not None and self._is_one_piece(previous, entity, text):
-                joined[-1] = {**previous, "end": entity["end"]}
+                joined[-1] = {**previous, "end": max(previous["end"], entity["end"])}
             else:
                 joined.append(entity)
         return joined
