@@ -9,7 +9,10 @@ so by default the project trains its own small model from the corpus at build ti
   learnt well from a few hundred sentences, and a typo costs one character rather
   than a whole word (measured against BPE and jieba-word vocabularies, it did at
   least as well on the calibration split);
-- a ``StaticEmbedding`` (mean of per-token vectors: microseconds per query on CPU);
+- a ``StaticEmbedding`` (mean of per-token vectors: microseconds per query on CPU)
+  whose tokens are the characters *and* their adjacent pairs (``CharBigramEmbedding``):
+  增容 or 商铺 mean more than their characters apart.  3-fold CV (knowledge_graph.crossval):
+  dense recall@1 0.880 -> 0.894, hybrid 0.886 -> 0.890, over characters alone;
 - trained with ``MultipleNegativesSymmetricRankingLoss`` (MNRL in both directions)
   on paraphrase pairs.  Each batch holds exactly one (anchor, positive) pair per
   topic, so every in-batch negative really belongs to another topic.  Half the
@@ -21,6 +24,7 @@ Held-out and calibration paraphrases never reach the tokenizer or the training.
 """
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -32,14 +36,25 @@ from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers
 
 EMBEDDING_DIM = 256
 UNKNOWN = "[UNK]"
-TRAINING_STEPS = 1000
+CHAR_BIGRAMS = True
+TRAINING_STEPS = 1000  # CV: 2000 steps gave the same hybrid recall@1 (0.878 vs 0.879)
 LEARNING_RATE = 0.05
 TYPO_RATE = 0.5
 SEED = 13
 
 
 def load_model(path: Path | str) -> SentenceTransformer:
-    """Any sentence-transformers model directory on disk, on CPU."""
+    """Any sentence-transformers model directory on disk, on CPU.
+
+    A model this project trained (one :class:`CharBigramEmbedding` module) is
+    rebuilt from its files here: sentence-transformers would otherwise refuse to
+    import a module class that is not its own without ``trust_remote_code``, and
+    this class is our own code, not the model directory's.
+    """
+    modules = json.loads((Path(path) / "modules.json").read_text(encoding="utf-8"))
+    if [module["type"] for module in modules] == [_OWN_MODULE]:
+        module = CharBigramEmbedding.load(str(Path(path) / modules[0]["path"]), local_files_only=True)
+        return SentenceTransformer(modules=[module], device="cpu")
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
 
@@ -48,7 +63,8 @@ def train_model(groups: dict[str, list[str]]) -> SentenceTransformer:
     rng = random.Random(SEED)
     torch.manual_seed(SEED)
     tokenizer = train_tokenizer([text for texts in groups.values() for text in texts])
-    model = SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_dim=EMBEDDING_DIM)], device="cpu")
+    module = CharBigramEmbedding if CHAR_BIGRAMS else StaticEmbedding
+    model = SentenceTransformer(modules=[module(tokenizer, embedding_dim=EMBEDDING_DIM)], device="cpu")
     loss = MultipleNegativesSymmetricRankingLoss(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     model.train()
@@ -72,13 +88,53 @@ def _typo(text: str, rng: random.Random) -> str:
     return text[:cut] + text[cut + 1 :]
 
 
+class CharBigramEmbedding(StaticEmbedding):
+    """A StaticEmbedding that also averages in the vectors of adjacent character pairs.
+
+    A bigram such as 增容 or 商铺 means more than its two characters apart.  The
+    tokenizer's vocabulary holds the training characters and bigrams, but
+    ``tokenizers`` cannot emit overlapping pieces, so the bigram ids are looked up
+    here from each text's character tokens.  Bigrams never seen in training are
+    skipped (the characters still count).
+    """
+
+    def preprocess(self, inputs: list[str], prompt: str | None = None, **kwargs) -> dict[str, torch.Tensor]:
+        encodings = self.tokenizer.encode_batch(inputs, add_special_tokens=False)
+        vocabulary = self._vocabulary()
+        ids = [
+            encoding.ids + [vocabulary[pair] for pair in map("".join, zip(encoding.tokens, encoding.tokens[1:])) if pair in vocabulary]
+            for encoding in encodings
+        ]
+        offsets = torch.tensor([0] + [len(row) for row in ids[:-1]], dtype=torch.long).cumsum(0)
+        return {"input_ids": torch.tensor([i for row in ids for i in row], dtype=torch.long), "offsets": offsets}
+
+    @classmethod
+    def load(cls, model_name_or_path: str, *args, **kwargs) -> CharBigramEmbedding:
+        """The saved module as this class (the parent's ``load`` always builds its own class)."""
+        loaded = StaticEmbedding.load(model_name_or_path, *args, **kwargs)
+        return cls(loaded.tokenizer, embedding_weights=loaded.embedding.weight.detach())
+
+    def _vocabulary(self) -> dict[str, int]:
+        if "_bigram_vocabulary" not in self.__dict__:
+            self.__dict__["_bigram_vocabulary"] = {t: i for t, i in self.tokenizer.get_vocab().items() if len(t) == 2}
+        return self.__dict__["_bigram_vocabulary"]
+
+
+_OWN_MODULE = f"{CharBigramEmbedding.__module__}.{CharBigramEmbedding.__qualname__}"
+
+
 def train_tokenizer(texts: list[str]) -> Tokenizer:
     """One token per character of NFKC-normalised, lower-cased text.
 
-    Characters never seen in training map to a single unknown token.
+    Characters never seen in training map to a single unknown token.  With
+    ``CHAR_BIGRAMS`` the vocabulary also holds every adjacent character pair of the
+    training texts, for :class:`CharBigramEmbedding`.
     """
     normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
-    characters = sorted({char for text in texts for char in normalizer.normalize_str(text) if not char.isspace()})
+    normalised = ["".join(normalizer.normalize_str(text).split()) for text in texts]
+    characters = sorted({char for text in normalised for char in text})
+    if CHAR_BIGRAMS:
+        characters += sorted({text[i : i + 2] for text in normalised for i in range(len(text) - 1)})
     vocabulary = {UNKNOWN: 0} | {char: index for index, char in enumerate(characters, start=1)}
     tokenizer = Tokenizer(models.WordLevel(vocabulary, unk_token=UNKNOWN))
     tokenizer.normalizer = normalizer
