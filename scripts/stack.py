@@ -177,34 +177,49 @@ class Stack:
         self.stop()
 
 
-def main() -> None:
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the stack the same way Ctrl-C does
+
+
+def main() -> int:
     settings = get_settings()
     stack = Stack(settings)
-    print("starting Rasa (about a minute), the action server and the gateway …", flush=True)
-    started = time.monotonic()
-    stack.start()
-    base = f"http://{settings.gateway_host}:{settings.gateway_port}"
-    print(f"PowerDesk is up after {time.monotonic() - started:.0f} s:\n"
-          f"  chat API      POST {base}/api/v1/chat\n"
-          f"  NLU parse     POST {base}/api/v1/nlu/parse\n"
-          f"  health        GET  {base}/healthz\n"
-          f"  API docs      {base}/docs\n"
-          f"  logs          {stack.log_dir}\n"
-          "Ctrl-C stops everything.", flush=True)
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    signal.signal(signal.SIGTERM, _interrupt)  # before anything starts: no window to leak
+    exit_code = 0
     try:
-        while not stopping:
-            for proc in stack.processes:
-                if proc.popen.poll() is not None:
-                    print(f"{proc.name} exited ({proc.popen.returncode}); stopping", file=sys.stderr)
-                    stopping.append(True)
-            time.sleep(1)
+        print("starting Rasa (about a minute), the action server and the gateway …", flush=True)
+        started = time.monotonic()
+        stack.start()
+        print(banner(settings, stack, time.monotonic() - started), flush=True)
+        exit_code = watch(stack)
     except KeyboardInterrupt:
         pass
-    print("stopping …", flush=True)
-    stack.stop()
+    finally:
+        print("stopping …", flush=True)
+        stack.stop()
+    return exit_code
+
+
+def banner(settings: Settings, stack: Stack, seconds: float) -> str:
+    base = f"http://{settings.gateway_host}:{settings.gateway_port}"
+    return (f"PowerDesk is up after {seconds:.0f} s:\n"
+            f"  chat API      POST {base}/api/v1/chat\n"
+            f"  NLU parse     POST {base}/api/v1/nlu/parse\n"
+            f"  health        GET  {base}/healthz\n"
+            f"  API docs      {base}/docs\n"
+            f"  logs          {stack.log_dir}\n"
+            "Ctrl-C stops everything.")
+
+
+def watch(stack: Stack) -> int:
+    """Wait until a process dies (then 1) or the user stops us (KeyboardInterrupt)."""
+    while True:
+        for proc in stack.processes:
+            if proc.popen.poll() is not None:
+                print(f"{proc.name} exited ({proc.popen.returncode}); stopping", file=sys.stderr)
+                return 1
+        time.sleep(1)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
