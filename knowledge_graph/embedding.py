@@ -13,7 +13,7 @@ so by default the project trains its own small model from the corpus at build ti
   whose tokens are the characters *and* their adjacent pairs (``CharBigramEmbedding``):
   增容 or 商铺 mean more than their characters apart.  3-fold CV (knowledge_graph.crossval):
   dense recall@1 0.880 -> 0.894, hybrid 0.886 -> 0.890, over characters alone;
-- trained with ``MultipleNegativesSymmetricRankingLoss`` (MNRL in both directions)
+- trained with ``MultipleNegativesRankingLoss`` in both directions (query→doc, doc→query)
   on paraphrase pairs.  Each batch holds exactly one (anchor, positive) pair per
   topic, so every in-batch negative really belongs to another topic.  Half the
   anchors lose one random character, as customers' typos and dropped words do:
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import torch
 from sentence_transformers import SentenceTransformer
-from sentence_transformers.sentence_transformer.losses import MultipleNegativesSymmetricRankingLoss
+from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers
 
@@ -65,7 +65,8 @@ def train_model(groups: dict[str, list[str]]) -> SentenceTransformer:
     tokenizer = train_tokenizer([text for texts in groups.values() for text in texts])
     module = CharBigramEmbedding if CHAR_BIGRAMS else StaticEmbedding
     model = SentenceTransformer(modules=[module(tokenizer, embedding_dim=EMBEDDING_DIM)], device="cpu")
-    loss = MultipleNegativesSymmetricRankingLoss(model)
+    # Both directions, each with its own softmax: what the deprecated symmetric loss did.
+    loss = MultipleNegativesRankingLoss(model, directions=("query_to_doc", "doc_to_query"), partition_mode="per_direction")
     optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     model.train()
     for _ in range(TRAINING_STEPS):
