@@ -239,9 +239,14 @@ def parse_amount(text: str) -> Optional[Decimal]:
     return None if value is None else value.quantize(_CENT)
 
 
+_VAGUE_PREFIXES = ("几", "好几", "数")
+
+
 def _amount_with_unit(text: str) -> Optional[Decimal]:
     """Amounts marked by 元/块, 毛/角 or a currency sign; None if unmarked."""
     match = _YUAN_AMOUNT.search(text)
+    if match and text[: match.start()].endswith(_VAGUE_PREFIXES):
+        return None  # "几千块", "好几百块": no amount to act on
     if match:
         yuan = chinese_to_number(match["yuan"])
         return None if yuan is None else yuan + _small_change(match["jiao"], match["fen"])

@@ -254,3 +254,8 @@ def test_parse_month_rejects(raw: str) -> None:
 )
 def test_normalize_entity(entity: str, raw: str, expected: str | None) -> None:
     assert textnorm.normalize_entity(entity, raw, TODAY) == expected
+
+
+@pytest.mark.parametrize("text", ["几千块", "损失几千块", "好几百块钱", "数千元"])
+def test_vague_amounts_are_not_amounts(text: str) -> None:
+    assert textnorm.parse_amount(text) is None
