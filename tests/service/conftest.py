@@ -14,14 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from api.errors import install_error_handlers
 from services.billing.seed import seed
 from services.db import engine_for, session_scope
-from services.errors import ServiceError
 from services.settings import get_settings
 from tests.postgres import PostgresServer
 
@@ -104,11 +103,8 @@ def make_app(db_url: str) -> FastAPI:
     from services.billing.api import get_session, router
 
     app = FastAPI()
+    install_error_handlers(app)  # the gateway's, so errors render as in production
     app.include_router(router, prefix="/api/v1/billing")
-
-    @app.exception_handler(ServiceError)
-    async def service_error(_request: Request, exc: ServiceError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
 
     def test_session():
         with session_scope(db_url) as session:
