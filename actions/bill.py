@@ -1,6 +1,7 @@
 """Bill lookup: bill_form collects a verified 户号; action_query_bill answers."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -55,7 +56,7 @@ def describe_account(summary: dict) -> str:
     if summary.get("billing_mode") == "prepaid":
         return f"您是预付费（费控）用户，当前账户余额 {yuan(summary['balance'])}。"
     arrears = summary.get("arrears_total") or "0.00"
-    if float(arrears) > 0:
+    if Decimal(arrears) > 0:
         return f"您目前共有逾期欠费 {yuan(arrears)}（含违约金）。"
     return ""
 

@@ -8,7 +8,6 @@ same key, and the billing service answers them with the one payment it made.
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -19,11 +18,10 @@ from rasa_sdk.types import DomainDict
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply, wants_another_account
 from actions.replies import HANDOFF_BUTTON, month_zh, yuan
+from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT
 from services.masking import mask_account_no
 from services.textnorm import parse_amount
 
-MIN_AMOUNT = Decimal("0.01")
-MAX_AMOUNT = Decimal("5000")
 # The chat channel a customer pays through -> the billing service's payment channel.
 PAYMENT_CHANNELS = {"web": "app", "wechat": "wechat", "voice": "app"}
 CONFIRM_BUTTONS = [{"title": "确认", "payload": "/affirm"}, {"title": "取消", "payload": "/deny"}]
@@ -43,11 +41,11 @@ class ValidateTopupForm(IdentityFormValidation):
         if amount is None:
             dispatcher.utter_message(text="没听清金额，请告诉我要缴纳多少元，例如“100元”或“一百块”。")
             return {"amount": None}
-        if not MIN_AMOUNT <= amount <= MAX_AMOUNT:
+        if not MIN_PAYMENT <= amount <= MAX_PAYMENT:
             dispatcher.utter_message(text="单笔缴费金额需在0.01元到5000元之间，请重新输入。")
             return {"amount": None}
         # A changed amount needs a fresh confirmation.
-        return {"amount": f"{amount.quantize(MIN_AMOUNT)}", "topup_confirm": None}
+        return {"amount": f"{amount.quantize(MIN_PAYMENT)}", "topup_confirm": None}
 
 
 class ActionAskTopupConfirm(Action):

@@ -10,13 +10,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.schemas import MAX_TEXT_CHARS
 from services.errors import ServiceError
 
 log = logging.getLogger("powerdesk.api")
 
 # Field-level messages for the chat and parse requests, in the customer's language.
 FIELD_MESSAGES_ZH = {
-    "text": "消息内容不能为空，且不能超过1000个字",
+    "text": f"消息内容不能为空，且不能超过{MAX_TEXT_CHARS}个字",
     "sender_id": "会话标识无效：只能包含字母、数字、下划线或短横线，最长64位",
     "channel": "不支持的渠道，目前支持：web、wechat、voice",
     "": "请求内容必须是一个JSON对象",

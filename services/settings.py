@@ -53,7 +53,6 @@ class Settings(BaseSettings):
     # Timeouts (seconds) for the calls the gateway and the actions make.
     rasa_timeout_s: float = 15.0
     service_timeout_s: float = 10.0
-    max_message_chars: int = 1000
 
 
 @lru_cache(maxsize=1)

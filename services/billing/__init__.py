@@ -8,6 +8,7 @@ Read top-down:
 * ``models.py``     — the tables (migration: services/migrations/versions/0002_billing.py).
 * ``service.py``    — queries the dialogue needs: account summary, bills, identity check,
                       tariff overview, cost estimate.  No HTTP.
+* ``limits.py``     — the per-payment limits (also checked by the dialogue).
 * ``payments.py``   — taking a payment exactly once per idempotency key.  No HTTP.
 * ``api.py``        — the thin HTTP router (mounted at /api/v1/billing).
 * ``seed.py``       — deterministic demo data; ``demo_accounts.yml`` lists accounts to try.

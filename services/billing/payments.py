@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT
 from services.billing.models import Account, Bill, Customer, Payment, PaymentAllocation
 from services.billing.service import amount_due, get_account, money
 from services.errors import Conflict, Invalid
@@ -33,8 +34,6 @@ from services.masking import mask_account_no
 
 log = logging.getLogger(__name__)
 
-MIN_PAYMENT = Decimal("0.01")
-MAX_PAYMENT = Decimal("5000.00")
 CHANNELS = {"app": "网上国网", "wechat": "微信", "alipay": "支付宝", "bank": "银行代扣", "counter": "营业厅"}
 
 
