@@ -14,7 +14,7 @@ from knowledge_graph.answers import compose_answer, compose_aspect_answer
 from knowledge_graph.aspects import ASPECTS, aspect_for_question
 from knowledge_graph.graph import GraphValidationError, build_graph, linked_facts, topic_subgraph
 from knowledge_graph.source import load_corpus
-from knowledge_graph.splits import split_corpus
+from knowledge_graph.splits import HELDOUT_PER_TOPIC, split_corpus
 
 REQUIRED_SLUGS = """
 new_connection_residential new_connection_business capacity_increase capacity_decrease ownership_transfer
@@ -161,7 +161,15 @@ def test_a_question_naming_no_aspect_maps_to_none(question):
 def test_heldout_paraphrases_are_never_indexed(corpus):
     splits = split_corpus(corpus)
     train_texts = {text for text, _ in splits.train}
-    assert len(splits.heldout) == 2 * len(corpus.topics)
+    assert len(splits.heldout) == HELDOUT_PER_TOPIC * len(corpus.topics)
     assert not train_texts & {text for text, _ in splits.heldout}
     assert not train_texts & {text for text, _ in splits.calibration}
     assert split_corpus(load_corpus()).heldout == splits.heldout  # deterministic
+
+
+def test_out_of_scope_questions_split_into_disjoint_calibration_and_heldout_thirds(corpus):
+    splits = split_corpus(corpus)
+    calibration, heldout = set(splits.out_of_scope_calibration), set(splits.out_of_scope_heldout)
+    assert not calibration & heldout
+    assert calibration | heldout == set(corpus.out_of_scope)
+    assert abs(len(heldout) - len(corpus.out_of_scope) / 3) <= 1
