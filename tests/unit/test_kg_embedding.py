@@ -30,3 +30,21 @@ def test_a_trained_model_reloads_as_the_same_class_with_the_same_vectors(tmp_pat
     again = load_model(tmp_path)
     assert isinstance(again[0], CharBigramEmbedding)
     np.testing.assert_allclose(again.encode(["增容"]), model.encode(["增容"]), rtol=1e-6)
+
+
+def test_an_ensemble_inner_product_is_the_mean_of_its_members_cosines(tmp_path, monkeypatch):
+    monkeypatch.setattr(embedding, "TRAINING_STEPS", 5)
+    groups = {"capacity": ["增容怎么办", "加大容量"], "business": ["商铺新装", "开店用电"]}
+    tokenizer = train_tokenizer([text for texts in groups.values() for text in texts])
+    members = [embedding.train_member(tokenizer, groups, seed) for seed in embedding.ENSEMBLE_SEEDS]
+    model = embedding.train_model(groups)
+    a, b = model.encode(["增容怎么办", "开店用电"], normalize_embeddings=True)
+
+    def cosine(member: CharBigramEmbedding) -> float:
+        x, y = member(member.preprocess(["增容怎么办", "开店用电"]))["sentence_embedding"].detach().numpy()
+        return float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))
+
+    assert len(embedding.ENSEMBLE_SEEDS) > 1 and model[0].members == len(embedding.ENSEMBLE_SEEDS)
+    assert np.isclose(float(a @ b), np.mean([cosine(member) for member in members]), atol=1e-5)
+    model.save(str(tmp_path))
+    assert load_model(tmp_path)[0].members == model[0].members
