@@ -78,7 +78,7 @@ def _build(index_dir: Path, data_dir: Path, embedding_model_dir: str) -> None:
     entries = splits.train
     dense = make_dense_index(_encode(model, entries))
     retriever = Retriever(graph, model, dense, entries, threshold=0.0)
-    threshold = calibrate_threshold(retriever, splits.calibration, list(corpus.out_of_scope))
+    threshold = calibrate_threshold(retriever, splits.calibration, splits.out_of_scope_calibration)
     faiss.write_index(dense, str(index_dir / "dense.faiss"))
     _write_json(index_dir / "entries.json", entries)
     meta = {

@@ -77,5 +77,7 @@ def test_weighted_rrf_lets_the_heavier_ranking_break_a_tie():
 
 def test_calibration_picks_the_cut_separating_right_from_wrong():
     samples = [(0.9, True), (0.8, True), (0.7, True), (0.5, False), (0.3, False), (0.75, False)]
-    assert best_cut(samples) == 0.7
+    assert best_cut(samples, wrong_answer_cost=1.0) == 0.7  # ties go to the lower cut
+    # A wrong confident answer (0.75) costs more than deflecting a right one (0.7).
+    assert best_cut(samples) == 0.8
     assert best_cut([(0.9, True)]) == 0.0  # nothing to separate: always confident
