@@ -63,12 +63,16 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             # DIET tags unknown place names character by character and can
             # leave a gap inside one address: 余姚市梨洲街道[谭家]岭东路18号
             "max_free_text_gap": 2,
+            # DIET may tag "千块" in "损失几千块" or "一百" in "一百多块": the
+            # neighbouring 几/多 make the figure vague, so it is judged with them
+            "quantity_entities": ["amount", "kwh"],
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._prefer_regex_for = set(config["prefer_regex_for"])
         self._free_text = set(config["free_text_entities"])
         self._max_gap = config["max_free_text_gap"]
+        self._quantities = set(config["quantity_entities"])
 
     @classmethod
     def create(
@@ -144,7 +148,8 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
     ) -> Optional[Dict[Text, Any]]:
         """The entity with its canonical value and raw text, or None if unparseable."""
         raw = _entity_text(entity, text)
-        value = normalize_entity(entity["entity"], raw, today)
+        judged = _with_vague_context(entity, text) if entity["entity"] in self._quantities else raw
+        value = normalize_entity(entity["entity"], judged, today)
         if value is None and entity["entity"] in self._free_text:
             value = raw
         if value is None:
@@ -158,6 +163,21 @@ def _overlaps(first: Dict[Text, Any], second: Dict[Text, Any]) -> bool:
     if "start" not in first or "start" not in second:
         return False
     return first["start"] < second["end"] and second["start"] < first["end"]
+
+
+def _with_vague_context(entity: Dict[Text, Any], text: Text) -> Text:
+    """The quantity's text with an adjacent 几/好几/数 before it or 多 after it.
+
+    textnorm treats "几千块" and "一百多块" as no figure at all; a tagger that
+    left the vague word outside its span must not turn them into 1000 or 100.
+    """
+    raw = _entity_text(entity, text)
+    if "start" not in entity or "end" not in entity or not text:
+        return raw
+    before = text[max(0, entity["start"] - 2) : entity["start"]]
+    prefix = next((p for p in ("好几", "几", "数") if before.endswith(p)), "")
+    suffix = "多" if text[entity["end"] : entity["end"] + 1] == "多" else ""
+    return prefix + raw + suffix
 
 
 def _entity_text(entity: Dict[Text, Any], text: Text) -> Text:

@@ -273,6 +273,8 @@ def parse_kwh(text: str) -> Optional[Decimal]:
     """
     text = normalize_text(text)
     match = _KWH.search(text)
+    if match and text[: match.start()].endswith(_VAGUE_PREFIXES):
+        return None  # "几百度", "好几千度": no figure to compute with
     return chinese_to_number(match["number"] if match else text)
 
 

@@ -123,6 +123,18 @@ def test_nlu_parse_normalizes_entities(customer: Customer) -> None:
     assert entities["month"]["value"] == last_month()
 
 
+def test_nlu_parse_drops_vague_figures_and_reads_verification_digits(customer: Customer) -> None:
+    def entities(text: str) -> dict:
+        parsed = customer.client.post("/api/v1/nlu/parse", json={"text": text}).json()
+        return {e["entity"]: e["value"] for e in parsed["entities"]}
+
+    # "几千块" is no amount to act on, whichever span the tagger picked.
+    assert "amount" not in entities("停电害我损失几千块 谁来赔")
+    assert "kwh" not in entities("一个月用几百度电")
+    assert entities("身份证后四位四四一零")["last4"] == "4410"
+    assert entities("户号5107 3398 21 手机尾号6688") == {"account_no": "5107339821", "last4": "6688"}
+
+
 def test_a_bare_account_number_first_is_kept_for_the_request_that_follows(customer: Customer) -> None:
     reply = customer.say(POSTPAID_ARREARS[0])
     assert {b["payload"] for m in reply["messages"] for b in m.get("buttons") or []} >= {"/query_bill", "/top_up"}

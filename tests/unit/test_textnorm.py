@@ -259,3 +259,8 @@ def test_normalize_entity(entity: str, raw: str, expected: str | None) -> None:
 @pytest.mark.parametrize("text", ["几千块", "损失几千块", "好几百块钱", "数千元"])
 def test_vague_amounts_are_not_amounts(text: str) -> None:
     assert textnorm.parse_amount(text) is None
+
+
+@pytest.mark.parametrize("text", ["几百度", "用了好几千度", "三百多度"])
+def test_vague_usage_is_not_a_kwh_figure(text: str) -> None:
+    assert textnorm.parse_kwh(text) is None
