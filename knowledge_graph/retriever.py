@@ -1,12 +1,13 @@
 """Hybrid retrieval over topics: dense (FAISS) + lexical (BM25), fused by RRF.
 
 Every indexed entry (a topic's canonical question, name or training paraphrase)
-points at its topic.  Dense search ranks topics by their best entry; BM25 ranks
-topic documents (all of a topic's entries plus its summary); reciprocal rank
-fusion merges the two rankings.  A result carries the topic's composed answer
-and sources.  ``confident`` is False when the query's cosine similarity to the top
-topic is below the threshold calibrated at build time: the bot then says it isn't
-sure, offers the top three topics as buttons and offers a human.
+points at its topic.  Dense search ranks topics by the mean of their best three
+entries; BM25 ranks topic documents (all of a topic's entries plus its summary);
+reciprocal rank fusion merges the two rankings, dense votes counting double.  A
+result carries the topic's composed answer and sources.  ``confident`` is False when
+the query's cosine similarity to the top topic's closest entry is below the
+threshold calibrated at build time: the bot then says it isn't sure, offers the
+top three topics as buttons and offers a human.
 """
 from __future__ import annotations
 
