@@ -25,7 +25,7 @@ so by default the project trains its own small model from the corpus at build ti
   and FAISS still holds one index.  A single small model from a few hundred
   sentences depends on its seed (3-fold CV dense recall@1 0.889 / 0.899 / 0.897);
   the mean of three was 0.900, and 0.907 with topic scores from each topic's best
-  three entries (knowledge_graph.index.topic_scores).
+  three entries (knowledge_graph.index.best_per_topic).
 
 Held-out and calibration paraphrases never reach the tokenizer or the training.
 """
