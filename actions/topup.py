@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply, wants_another_account
 from actions.replies import HANDOFF_BUTTON, month_zh, yuan
-from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT
+from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT, RANGE_ZH
 from services.masking import mask_account_no
 from services.textnorm import parse_amount
 
@@ -42,7 +42,7 @@ class ValidateTopupForm(IdentityFormValidation):
             dispatcher.utter_message(text="没听清金额，请告诉我要缴纳多少元，例如“100元”或“一百块”。")
             return {"amount": None}
         if not MIN_PAYMENT <= amount <= MAX_PAYMENT:
-            dispatcher.utter_message(text="单笔缴费金额需在0.01元到5000元之间，请重新输入。")
+            dispatcher.utter_message(text=f"{RANGE_ZH}，请重新输入。")
             return {"amount": None}
         # A changed amount needs a fresh confirmation.
         return {"amount": f"{amount.quantize(MIN_PAYMENT)}", "topup_confirm": None}

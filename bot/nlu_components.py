@@ -25,7 +25,7 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from services.textnorm import normalize_entity
+from services.textnorm import VAGUE_PREFIXES, VAGUE_SUFFIX, normalize_entity
 
 
 @DefaultV1Recipe.register(
@@ -166,7 +166,7 @@ def _overlaps(first: Dict[Text, Any], second: Dict[Text, Any]) -> bool:
 
 
 def _with_vague_context(entity: Dict[Text, Any], text: Text) -> Text:
-    """The quantity's text with an adjacent 几/好几/数 before it or 多 after it.
+    """The quantity's text with an adjacent vague word (几, 好几, 数 / 多) kept on.
 
     textnorm treats "几千块" and "一百多块" as no figure at all; a tagger that
     left the vague word outside its span must not turn them into 1000 or 100.
@@ -174,9 +174,9 @@ def _with_vague_context(entity: Dict[Text, Any], text: Text) -> Text:
     raw = _entity_text(entity, text)
     if "start" not in entity or "end" not in entity or not text:
         return raw
-    before = text[max(0, entity["start"] - 2) : entity["start"]]
-    prefix = next((p for p in ("好几", "几", "数") if before.endswith(p)), "")
-    suffix = "多" if text[entity["end"] : entity["end"] + 1] == "多" else ""
+    before = text[: entity["start"]]
+    prefix = next((p for p in VAGUE_PREFIXES if before.endswith(p)), "")
+    suffix = VAGUE_SUFFIX if text[entity["end"] :].startswith(VAGUE_SUFFIX) else ""
     return prefix + raw + suffix
 
 

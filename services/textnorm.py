@@ -239,13 +239,15 @@ def parse_amount(text: str) -> Optional[Decimal]:
     return None if value is None else value.quantize(_CENT)
 
 
-_VAGUE_PREFIXES = ("几", "好几", "数")
+# Words that make a figure vague: "几千块", "好几百度", "数千元", "一百多块".
+VAGUE_PREFIXES = ("好几", "几", "数")
+VAGUE_SUFFIX = "多"
 
 
 def _amount_with_unit(text: str) -> Optional[Decimal]:
     """Amounts marked by 元/块, 毛/角 or a currency sign; None if unmarked."""
     match = _YUAN_AMOUNT.search(text)
-    if match and text[: match.start()].endswith(_VAGUE_PREFIXES):
+    if match and text[: match.start()].endswith(VAGUE_PREFIXES):
         return None  # "几千块", "好几百块": no amount to act on
     if match:
         yuan = chinese_to_number(match["yuan"])
@@ -273,7 +275,7 @@ def parse_kwh(text: str) -> Optional[Decimal]:
     """
     text = normalize_text(text)
     match = _KWH.search(text)
-    if match and text[: match.start()].endswith(_VAGUE_PREFIXES):
+    if match and text[: match.start()].endswith(VAGUE_PREFIXES):
         return None  # "几百度", "好几千度": no figure to compute with
     return chinese_to_number(match["number"] if match else text)
 

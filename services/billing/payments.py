@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT
+from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT, RANGE_EN, RANGE_ZH
 from services.billing.models import Account, Bill, Customer, Payment, PaymentAllocation
 from services.billing.service import amount_due, get_account, money
 from services.errors import Conflict, Invalid
@@ -60,8 +60,7 @@ def check_payment_request(account_no: str, amount: Decimal | str | float, channe
     except (InvalidOperation, ValueError):
         value = Decimal("NaN")
     if not value.is_finite() or not MIN_PAYMENT <= value <= MAX_PAYMENT:
-        raise Invalid("amount_out_of_range", "A payment must be between 0.01 and 5000.00 yuan",
-                      "单笔缴费金额应在0.01元至5000元之间。")
+        raise Invalid("amount_out_of_range", RANGE_EN, f"{RANGE_ZH}。")
     if value != value.quantize(MIN_PAYMENT):
         raise Invalid("amount_precision", "A payment is in yuan with at most 2 decimals",
                       "缴费金额最多精确到分（小数点后两位）。")
