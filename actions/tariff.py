@@ -5,7 +5,6 @@ computed with, so what the bot says and what the bill shows can never disagree.
 """
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +16,8 @@ from rasa_sdk.types import DomainDict
 from actions import services_client as svc
 from actions.identity import is_verified
 from actions.replies import HANDOFF_BUTTON, TIER_NAMES, month_zh
+from services import clock
+from services.months import month_of
 from services.settings import get_settings
 from services.textnorm import parse_kwh
 
@@ -69,7 +70,7 @@ class ActionAskTariff(Action):
             if usage is None:
                 dispatcher.utter_message(text=describe_tariff(await svc.tariff_overview(province)))
             else:
-                month = tracker.get_slot("month") or date.today().strftime("%Y-%m")
+                month = tracker.get_slot("month") or month_of(clock.today())
                 estimate = await svc.estimate_cost(province, int(usage.to_integral_value()), month, account_no)
                 dispatcher.utter_message(text=describe_estimate(estimate, usage))
         except (svc.ServiceUnavailable, svc.ServiceFailed):

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -25,6 +24,7 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from services import clock
 from services.textnorm import VAGUE_PREFIXES, VAGUE_SUFFIX, normalize_entity
 
 
@@ -92,7 +92,7 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         tagging "充值￥50" as one entity) cannot push out a valid overlapping
         regex hit ("￥50").
         """
-        today = date.today()
+        today = clock.today()
         for message in messages:
             text = message.get(TEXT)
             entities = sorted(message.get(ENTITIES, []), key=lambda e: e.get("start", 0))

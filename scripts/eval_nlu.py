@@ -64,7 +64,7 @@ def gold_entities(example: Message) -> Set[EntityPair]:
     pairs = set()
     for entity in example.get("entities") or []:
         raw = text[entity["start"] : entity["end"]]
-        pairs.add((entity["entity"], normalize_entity(entity["entity"], raw, date.today()) or raw))
+        pairs.add((entity["entity"], normalize_entity(entity["entity"], raw, clock.today()) or raw))
     return pairs
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from services import clock
 from services.settings import get_settings
 
 # Stable constraint names so Alembic migrations read the same on SQLite and PostgreSQL.
@@ -30,8 +31,8 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    """Timestamps are stored in UTC; the bot shows them in China time."""
-    return datetime.now(timezone.utc)
+    """Timestamps are stored in UTC, from the one clock; the bot shows them in China time."""
+    return clock.utcnow()
 
 
 def make_engine(url: str) -> Engine:

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     # (services/billing/tariffs/<province>.yml).
     default_province: str = "zhejiang"
 
+    # Identity check (last 4 digits of the mobile): wrong answers in a row that lock the 户号.
+    identity_max_failures: int = 3
+    # Minutes the first lock lasts; each later one lasts twice as long (at most 24 hours).
+    identity_lock_minutes: float = 15.0
+
     # Knowledge-graph retriever: any sentence-transformers model directory an
     # operator puts on disk; empty means the model the project trains itself.
     embedding_model_dir: str = ""

@@ -22,6 +22,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Optional
 
+from services import clock
+from services import months as months_lib
+
 # ---------------------------------------------------------------- width, spaces
 
 # The usual Chinese sentence punctuation stays full-width: it is how Chinese
@@ -296,8 +299,7 @@ _MONTH_NAME = re.compile(rf"(?P<month>[\d{_NUMERAL_CHARS}]{{1,3}})\s*月")
 
 def _shift_month(today: date, months: int) -> str:
     """The month ``months`` away from today's month, as YYYY-MM."""
-    index = today.year * 12 + today.month - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return months_lib.shift(months_lib.month_of(today), months)
 
 
 def _month_number(text: str) -> Optional[int]:
@@ -399,7 +401,7 @@ def normalize_entity(entity: str, raw: str, today: Optional[date] = None) -> Opt
     Unknown entity names pass through as normalized text, so adding an
     entity to the NLU data never makes its values disappear.
     """
-    today = today or date.today()
+    today = today or clock.today()
     parsers: dict[str, Callable[[str], Optional[str]]] = {
         "account_no": parse_account_no,
         "phone": parse_phone,

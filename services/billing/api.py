@@ -1,22 +1,24 @@
 """HTTP routes for billing (the gateway mounts ``router`` at ``/api/v1/billing``).
 
-Thin by design: parse the request, call :mod:`services.billing.service` or
-:mod:`services.billing.payments`, return its dict.  Errors are ``ServiceError``s raised by
-the service layer; the gateway renders them as ``{"error": {code, message, message_zh}}``.
+Thin by design: parse the request, call :mod:`services.billing.service`,
+:mod:`services.billing.payments` or :mod:`services.billing.identity`, return its dict.
+Errors are ``ServiceError``s raised by the service layer; the gateway renders them as
+``{"error": {code, message, message_zh}}``.
 Every route needs ``Authorization: Bearer <service_token>``: bills are personal data.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, StrictFloat, StrictInt, StrictStr
 from sqlalchemy.orm import Session
 
+from services import clock
 from services.auth import require_service_token
-from services.billing import payments, service
+from services.billing import identity, payments, service
 from services.db import session_scope
+from services.months import month_of
 
 router = APIRouter(dependencies=[Depends(require_service_token)], tags=["billing"])
 
@@ -47,7 +49,7 @@ def get_tariff(province: str) -> dict:
 def estimate(province: str, kwh: int, month: str | None = None, account_no: str | None = None,
              plan: str | None = None, peak_kwh: int | None = None,
              session: Session = Depends(get_session)) -> dict:
-    month = month or date.today().strftime("%Y-%m")
+    month = month or month_of(clock.today())
     return service.estimate_cost(session, province, kwh, month, account_no, plan, peak_kwh)
 
 
@@ -82,4 +84,4 @@ def post_payment(account_no: str, body: PaymentIn, response: Response,
 
 @router.post("/accounts/{account_no}/verify")
 def verify(account_no: str, body: VerifyIn, session: Session = Depends(get_session)) -> dict:
-    return {"verified": service.verify_identity(session, account_no, body.phone_last4)}
+    return identity.verify_identity(session, account_no, body.phone_last4).to_dict()

@@ -128,3 +128,17 @@ class PaymentAllocation(Base):
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
     bill_id: Mapped[int] = mapped_column(ForeignKey("bills.id"))
     amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class IdentityCheckRow(Base):
+    """Wrong answers to an account's identity check and its lock (services/billing/identity.py).
+
+    Created on the account's first check; a right answer resets every column."""
+
+    __tablename__ = "identity_checks"
+
+    account_no: Mapped[str] = mapped_column(ForeignKey("accounts.account_no"), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # wrong answers since the last lock or success
+    lock_count: Mapped[int] = mapped_column(Integer, default=0)  # locks since the last success
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

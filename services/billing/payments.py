@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services import clock
 from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT, RANGE_EN, RANGE_ZH
 from services.billing.models import Account, Bill, Customer, Payment, PaymentAllocation
 from services.billing.service import amount_due, get_account, money
@@ -142,8 +143,8 @@ def record_payment(session: Session, account_no: str, amount: Decimal | str | fl
 
     Commits its own transaction: the answer must be durable before it is given."""
     request = check_payment_request(account_no, amount, channel, idempotency_key)
-    today = today or date.today()
-    now = datetime.now(timezone.utc)
+    today = today or clock.today()
+    now = clock.utcnow()
     account = get_account(session, account_no, for_update=True)  # serialise payments per account
     if (answer := _existing(session, request)) is not None:
         session.rollback()

@@ -5,10 +5,10 @@ migrates the database and seeds it once; if any account exists it does nothing.
 
 Decisions a reader should know:
 
-* Time: the 24 months end with the month before ``today``; ``today`` defaults to the
-  fixed date 2026-11-01 (months 2024-11 .. 2026-10), so every run and every machine gets
-  the same data.  Accounts "open" at the first month, so their first tier cycle starts
-  at zero.
+* Time: the 24 months end with the month before ``today``, which defaults to the one
+  clock's today (``services.clock``), so the demo always has last month's bill and the
+  tests pass on any date.  The same ``today`` always gives the same data.  Accounts
+  "open" at the first month, so their first tier cycle starts at zero.
 * Randomness: one ``random.Random(seed)`` drives everything, in a fixed order.
 * Usage: a household's typical month is log-normal (median ~190 kWh) times a seasonal
   factor — summer air-conditioning (Jul/Aug) and winter heating (Dec-Feb) peaks.
@@ -40,10 +40,10 @@ from services.billing.models import (
 from services.billing.tariff import (
     BillBreakdown, TariffPlan, Usage, available_provinces, compute_bill, find_plan, load_tariff,
 )
+from services import clock, months
 from services.db import migrate, session_scope
 from services.settings import get_settings
 
-DEFAULT_TODAY = date(2026, 11, 1)
 DEFAULT_ACCOUNTS = 5000
 DEFAULT_SEED = 20261122
 MONTHS = 24
@@ -70,14 +70,13 @@ ROADS = ["文三路", "解放路", "中山路", "人民路", "建设路", "和�
 
 def months_ending_before(today: date, count: int = MONTHS) -> list[str]:
     """The ``count`` months (YYYY-MM) ending with the month before ``today``."""
-    index = today.year * 12 + today.month - 1 - count  # months since year 0, zero-based
-    return [f"{(index + k) // 12:04d}-{(index + k) % 12 + 1:02d}" for k in range(count)]
+    last = months.shift(months.month_of(today), -1)
+    return months.months_between(months.shift(last, 1 - count), last)
 
 
 def due_date(period: str) -> date:
-    year, month = (int(p) for p in period.split("-"))
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return date(year, month, DUE_DAY)
+    """When a period's bill falls due: the DUE_DAY of the following month."""
+    return months.first_day(months.shift(period, 1)).replace(day=DUE_DAY)
 
 
 @dataclass
@@ -244,8 +243,9 @@ def _add_top_up(rows: SeedRows, rng: random.Random, profile: Profile, today: dat
         "created_at": _midnight(today - timedelta(days=rng.randint(3, 25)))})
 
 
-def generate(n_accounts: int = DEFAULT_ACCOUNTS, today: date = DEFAULT_TODAY, seed: int = DEFAULT_SEED) -> SeedRows:
+def generate(n_accounts: int = DEFAULT_ACCOUNTS, today: date | None = None, seed: int = DEFAULT_SEED) -> SeedRows:
     """All seed rows, computed in memory; the same arguments always give the same rows."""
+    today = today or clock.today()
     rng = random.Random(seed)
     rows = SeedRows()
     for province in available_provinces():
@@ -279,7 +279,7 @@ def write(session: Session, rows: SeedRows, chunk: int = 20_000) -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"))
 
 
-def seed(url: str | None = None, n_accounts: int = DEFAULT_ACCOUNTS, today: date = DEFAULT_TODAY,
+def seed(url: str | None = None, n_accounts: int = DEFAULT_ACCOUNTS, today: date | None = None,
          seed_value: int = DEFAULT_SEED, run_migrations: bool = True) -> bool:
     """Migrate and seed the database at ``url`` once; False if it already had accounts."""
     url = url or get_settings().database_url
@@ -295,7 +295,7 @@ def seed(url: str | None = None, n_accounts: int = DEFAULT_ACCOUNTS, today: date
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=DEFAULT_ACCOUNTS)
-    parser.add_argument("--today", type=date.fromisoformat, default=DEFAULT_TODAY)
+    parser.add_argument("--today", type=date.fromisoformat, default=None, help="default: the clock's today")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()

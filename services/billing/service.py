@@ -1,14 +1,14 @@
-"""Billing queries the dialogue needs: account summary, a month's bill, payments, identity
-check, tariff tables and cost estimates.
+"""Billing queries the dialogue needs: account summary, a month's bill, payments, tariff
+tables and cost estimates.
 
 Functions take a SQLAlchemy ``Session`` and plain values and return JSON-ready dicts
 (money as strings with two decimals, e.g. ``"123.40"``, so no float ever rounds a bill).
 They raise :mod:`services.errors` for anything a caller can get wrong; they know nothing
-of HTTP.  Taking and listing payments lives in :mod:`services.billing.payments`.
+of HTTP.  Taking and listing payments lives in :mod:`services.billing.payments`, the identity
+check and its lock in :mod:`services.billing.identity`.
 """
 from __future__ import annotations
 
-import hmac
 import re
 from datetime import date
 from decimal import Decimal
@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services import clock
 from services.billing.late_fee import late_fee
 from services.billing.models import Account, Bill, Customer, MeterReading
 from services.billing.tariff import (
@@ -129,14 +130,14 @@ def bill_for_month(session: Session, account_no: str, month: str, today: date | 
     if not rows:
         raise NotFound("bill_not_found", f"No bill for {month}", f"未查询到{month}的账单。")
     bill, reading = rows[0]
-    return bill_view(bill, reading, _segment(session, account), today or date.today())
+    return bill_view(bill, reading, _segment(session, account), today or clock.today())
 
 
 def recent_bills(session: Session, account_no: str, limit: int = RECENT_BILLS, today: date | None = None) -> list[dict]:
     """The latest ``limit`` bills, newest first."""
     account = get_account(session, account_no)
     segment = _segment(session, account)
-    return [bill_view(b, r, segment, today or date.today())
+    return [bill_view(b, r, segment, today or clock.today())
             for b, r in _bills_with_readings(session, account.account_no, None, limit)]
 
 
@@ -144,8 +145,11 @@ def recent_bills(session: Session, account_no: str, limit: int = RECENT_BILLS, t
 
 
 def account_summary(session: Session, account_no: str, today: date | None = None) -> dict:
-    """What the bot says first about an account; name and mobile masked."""
-    today = today or date.today()
+    """What the bot says first about an account; name and mobile masked.  An agent also
+    sees whether the identity check is locked."""
+    from services.billing import identity  # imported here: identity imports this module
+
+    today = today or clock.today()
     account = get_account(session, account_no)
     customer = session.get(Customer, account.customer_id)
     plan = find_plan(account.tariff_plan)
@@ -170,19 +174,9 @@ def account_summary(session: Session, account_no: str, today: date | None = None
         "arrears_total": money(arrears),
         "unpaid_total": money(sum((due for _, due in dues), Decimal("0.00"))),
         "unpaid_bills": len(unpaid),
+        "identity_locked_until": identity.iso_utc(identity.locked_until(session, account.account_no)),
         "latest_bill": bill_view(latest[0][0], latest[0][1], customer.segment, today) if latest else None,
     }
-
-
-def verify_identity(session: Session, account_no: str, phone_last4: str) -> bool:
-    """True when ``phone_last4`` matches the last four digits of the account's mobile.
-
-    The dialogue asks this before showing a bill or taking money."""
-    if not re.fullmatch(r"\d{4}", phone_last4 or ""):
-        raise Invalid("malformed_phone_last4", "phone_last4 must be 4 digits", "请输入预留手机号的后4位数字。")
-    account = get_account(session, account_no)
-    mobile = session.scalar(select(Customer.mobile).where(Customer.id == account.customer_id)) or ""
-    return hmac.compare_digest(mobile[-4:].encode(), phone_last4.encode())
 
 
 # ---------------------------------------------------------------------------- tariffs

@@ -1,4 +1,5 @@
-"""The 0002_billing migration goes up and down cleanly on both back ends."""
+"""The billing migrations (0002_billing, 0003_identity_checks) go up and down cleanly on
+both back ends."""
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect
@@ -6,7 +7,8 @@ from sqlalchemy import inspect
 from services.db import engine_for, migrate
 from services.settings import REPO_ROOT
 
-BILLING_TABLES = {"tariff_plans", "customers", "accounts", "meter_readings", "bills", "payments", "payment_allocations"}
+BILLING_TABLES = {"tariff_plans", "customers", "accounts", "meter_readings", "bills", "payments", "payment_allocations",
+                  "identity_checks"}
 
 
 def alembic_config(url: str) -> Config:
@@ -33,3 +35,13 @@ def test_downgrade_removes_billing_and_upgrade_restores_it(db_url):
     assert BILLING_TABLES <= tables(db_url)
     payments = {c["name"] for c in inspect(engine_for(db_url)).get_unique_constraints("payments")}
     assert "uq_payments_idempotency_key" in payments
+
+
+def test_downgrade_to_0002_removes_only_identity_checks(db_url):
+    engine_for(db_url).dispose()
+    command.downgrade(alembic_config(db_url), "0002_billing")
+    assert tables(db_url) & BILLING_TABLES == BILLING_TABLES - {"identity_checks"}
+    migrate(db_url)
+    assert "identity_checks" in tables(db_url)
+    keys = inspect(engine_for(db_url)).get_foreign_keys("identity_checks")
+    assert [(k["constrained_columns"], k["referred_table"]) for k in keys] == [(["account_no"], "accounts")]
