@@ -18,6 +18,8 @@ PAY_BUTTON = {"title": "交电费", "payload": "/top_up"}
 
 
 class ValidateBillForm(IdentityFormValidation):
+    own_intent = "query_bill"
+
     def name(self) -> str:
         return "validate_bill_form"
 
@@ -67,10 +69,11 @@ class ActionQueryBill(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         account_no = tracker.get_slot("account_no")
-        # Keep the verified 户号 so "那上个月呢" needs no second check; forget the rest.
-        reset = [SlotSet("month", None), SlotSet("last4", None)]
+        # Keep the verified 户号 so "那上个月呢" needs no second check; forget the rest
+        # (an amount said on the way must not preset the next top-up).
+        reset = [SlotSet("month", None), SlotSet("last4", None), SlotSet("amount", None)]
         if is_locked(tracker, account_no):
-            locked_reply(dispatcher)
+            locked_reply(dispatcher, tracker, account_no)
             return [SlotSet("account_no", None), *reset]
         try:
             summary = await svc.account_summary(account_no)

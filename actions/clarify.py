@@ -1,18 +1,25 @@
 """A bare answer (a 户号, an amount, a month) when the bot asked nothing: the customer
 is usually about to ask for a bill or a top-up, so ask which, with one-tap buttons.
-The value is already in its slot, so the chosen form will not ask for it again."""
+
+The buttons carry the value as an entity of their payload (``/top_up{"amount": "100"}``),
+so the chosen form starts with it and does not ask again; nothing is put in a slot
+before the customer has said what it is for.
+"""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.replies import month_zh
+from actions.replies import month_zh, yuan
 
-BILL = {"title": "查电费", "payload": "/query_bill"}
-TOP_UP = {"title": "交电费", "payload": "/top_up"}
+
+def button(title: str, intent: str, entities: dict[str, str]) -> dict[str, str]:
+    payload = f"/{intent}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
+    return {"title": title, "payload": payload}
 
 
 class ActionClarifyInform(Action):
@@ -21,12 +28,18 @@ class ActionClarifyInform(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         given = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities", [])}
+        account = {"account_no": given["account_no"]} if "account_no" in given else {}
         if "amount" in given:
-            dispatcher.utter_message(text=f"收到，{given['amount']}元。请问您是要交电费吗？", buttons=[TOP_UP, BILL])
+            dispatcher.utter_message(
+                response="utter_clarify_amount", amount_text=yuan(given["amount"]),
+                buttons=[button("交电费", "top_up", {**account, "amount": given["amount"]}),
+                         button("查电费", "query_bill", account)])
         elif "month" in given:
-            dispatcher.utter_message(text=f"请问您是想查询{month_zh(given['month'])}的电费吗？", buttons=[BILL])
-        elif "account_no" in given:
-            dispatcher.utter_message(text="收到您的户号。请问您是想查电费，还是交电费？", buttons=[BILL, TOP_UP])
+            dispatcher.utter_message(response="utter_clarify_month", month_text=month_zh(given["month"]),
+                                     buttons=[button("查电费", "query_bill", {**account, "month": given["month"]})])
+        elif account:
+            dispatcher.utter_message(response="utter_clarify_account",
+                                     buttons=[button("查电费", "query_bill", account), button("交电费", "top_up", account)])
         else:
             dispatcher.utter_message(response="utter_default")
         return []

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 # What a half-filled request leaves behind; the verified 户号 stays for the next request.
-REQUEST_SLOTS = ("amount", "topup_confirm", "payment_key", "last4", "month", "requested_slot")
+REQUEST_SLOTS = ("amount", "topup_confirm", "payment_key", "payment_for", "last4", "month", "requested_slot")
 
 
 def leave_form() -> list[dict[str, Any]]:

@@ -5,7 +5,10 @@ Replies are read on a phone and spoken by the voice channel, so they use 年/月
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from services import clock
 
 TIER_NAMES = {1: "第一档", 2: "第二档", 3: "第三档"}
 TOU_NAMES = {"peak": "峰时段", "flat": "平时段", "valley": "谷时段"}
@@ -22,6 +25,12 @@ def date_zh(iso_date: str) -> str:
     """"2026-11-25" -> "2026年11月25日"."""
     year, month, day = iso_date[:10].split("-")
     return f"{year}年{int(month)}月{int(day)}日"
+
+
+def time_zh(moment: datetime) -> str:
+    """An instant as a customer in China reads it: "12月1日21:40"."""
+    local = moment.astimezone(clock.CHINA)
+    return f"{local.month}月{local.day}日{local:%H:%M}"
 
 
 def yuan(amount: Any) -> str:

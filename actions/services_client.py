@@ -70,9 +70,9 @@ def _failure(response: httpx.Response) -> ServiceFailed:
 
 # Billing ----------------------------------------------------------------------------
 
-async def verify_identity(account_no: str, phone_last4: str) -> bool:
-    answer = await call("POST", f"/billing/accounts/{account_no}/verify", json={"phone_last4": phone_last4})
-    return bool(answer.get("verified"))
+async def verify_identity(account_no: str, phone_last4: str) -> dict:
+    """{verified, attempts_left, locked_until}: the service counts failures per account."""
+    return await call("POST", f"/billing/accounts/{account_no}/verify", json={"phone_last4": phone_last4})
 
 
 async def account_summary(account_no: str) -> dict:

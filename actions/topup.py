@@ -1,9 +1,20 @@
 """Top-up: topup_form collects a verified 户号, the amount and a confirmation;
 action_top_up pays.
 
-Never charging twice: the idempotency key is made when the bot asks for the
-confirmation, so a repeated 确认, a retried HTTP call or a replayed turn all carry the
-same key, and the billing service answers them with the one payment it made.
+Money safety, in the order a payment can go wrong:
+
+- The amount is only what the customer said as an amount: given in the opening
+  (交一块钱电费), at the 户号 prompt, at the amount prompt, or changed at the
+  confirmation (改成两百).  Digits answered to the identity prompt never reach it.
+- A payment happens only in answer to its own confirmation prompt, in the same form
+  run, for the amount shown in that prompt: ``extract_topup_confirm`` accepts a yes
+  only when the bot's last words were that prompt.  A 好的 said anywhere else pays
+  nothing.
+- Never charging twice: the idempotency key is made when the bot first asks for the
+  confirmation of an (account, amount), and kept while they do not change, so a
+  repeated 确认, a retried HTTP call, a replayed turn or a retry after the payment
+  service did not answer all carry the same key, and the billing service answers
+  them with the one payment it made.
 """
 from __future__ import annotations
 
@@ -11,10 +22,11 @@ import uuid
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import form_turn as turn
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply, wants_another_account
 from actions.replies import HANDOFF_BUTTON, month_zh, yuan
@@ -25,31 +37,64 @@ from services.textnorm import parse_amount
 # The chat channel a customer pays through -> the billing service's payment channel.
 PAYMENT_CHANNELS = {"web": "app", "wechat": "wechat", "voice": "app"}
 CONFIRM_BUTTONS = [{"title": "确认", "payload": "/affirm"}, {"title": "取消", "payload": "/deny"}]
+# The prompts a yes can answer: the confirmation, and its repeat after a failed call.
+CONFIRMATION_PROMPTS = {"utter_ask_topup_confirm", "utter_payment_unconfirmed"}
+# The slots one top-up owns; cleared when it ends, so nothing leaks into the next one.
+TOPUP_SLOTS = ("amount", "topup_confirm", "payment_key", "payment_for", "last4")
 
 
 class ValidateTopupForm(IdentityFormValidation):
+    own_intent = "top_up"
+
     def name(self) -> str:
         return "validate_topup_form"
+
+    async def extract_amount(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if self._starting(tracker) or self._asked(tracker, "account_no"):
+            return turn.slots_from({"amount": turn.states_amount(tracker)})
+        if self._asked(tracker, "topup_confirm"):
+            new = turn.changes_amount(tracker)
+            return {"amount": new, "topup_confirm": None} if new else {}
+        if not self._asked(tracker, "amount"):
+            return {}  # in particular: never from the answer to the identity prompt
+        if wants_another_account(tracker):
+            dispatcher.utter_message(response="utter_another_account")
+            return {"account_no": None, "last4": None, "amount": None}
+        amount = turn.entity(tracker, "amount")
+        if amount is None and parse_amount(turn.text(tracker)) is not None:
+            amount = turn.text(tracker)
+        return {"amount": amount} if amount else self._not_an_answer(dispatcher, tracker, "amount")
+
+    async def extract_topup_confirm(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if not self._asked(tracker, "topup_confirm") or turn.changes_amount(tracker):
+            return {}
+        if turn.last_bot_response(tracker) not in CONFIRMATION_PROMPTS:
+            return {}  # the customer did not just see the confirmation: ask it again
+        answer = {"affirm": True, "deny": False}.get(turn.intent(tracker) or "")
+        return {} if answer is None else {"topup_confirm": answer}
 
     async def validate_amount(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if wants_another_account(tracker):
-            dispatcher.utter_message(text="好的，换一个户号。")
-            return {"account_no": None, "last4": None, "amount": None, "verify_failures": 0.0}
-        amount = parse_amount(str(value or ""))
+        if value is None:
+            return {"amount": None}
+        amount = parse_amount(str(value))
         if amount is None:
-            dispatcher.utter_message(text="没听清金额，请告诉我要缴纳多少元，例如“100元”或“一百块”。")
-            return {"amount": None}
+            dispatcher.utter_message(response="utter_bad_amount")
+            return {"amount": None, "topup_confirm": None}
         if not MIN_PAYMENT <= amount <= MAX_PAYMENT:
-            dispatcher.utter_message(text=f"{RANGE_ZH}，请重新输入。")
-            return {"amount": None}
+            dispatcher.utter_message(response="utter_amount_out_of_range", limits=RANGE_ZH)
+            return {"amount": None, "topup_confirm": None}
         # A changed amount needs a fresh confirmation.
         return {"amount": f"{amount.quantize(MIN_PAYMENT)}", "topup_confirm": None}
 
 
 class ActionAskTopupConfirm(Action):
-    """Ask for the confirmation and mint the idempotency key it stands for."""
+    """Ask for the confirmation, with the key that one (account, amount) is paid under."""
 
     def name(self) -> str:
         return "action_ask_topup_confirm"
@@ -57,37 +102,26 @@ class ActionAskTopupConfirm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         account_no, amount = tracker.get_slot("account_no"), tracker.get_slot("amount")
         dispatcher.utter_message(
-            text=f"请确认：为户号{mask_account_no(account_no)}缴纳电费{yuan(amount)}。确认请回复“确认”，不缴了请回复“取消”。",
-            buttons=CONFIRM_BUTTONS,
+            response="utter_ask_topup_confirm", masked_account=mask_account_no(account_no),
+            amount_text=yuan(amount), buttons=CONFIRM_BUTTONS,
         )
-        return [SlotSet("payment_key", f"chat-{uuid.uuid4().hex}")]
+        paying_for = f"{account_no}:{amount}"
+        if tracker.get_slot("payment_key") and tracker.get_slot("payment_for") == paying_for:
+            return []  # asked again for the same payment: the same key
+        return [SlotSet("payment_key", f"chat-{uuid.uuid4().hex}"), SlotSet("payment_for", paying_for)]
 
 
-def describe_payment(payment: dict, account_no: str) -> str:
-    text = f"缴费成功！户号{mask_account_no(account_no)}已缴纳{yuan(payment['amount'])}，交易编号 {payment['payment_id']}。"
+def describe_payment(dispatcher: CollectingDispatcher, payment: dict, account_no: str) -> None:
     applied = payment.get("applied_to") or []
-    if applied:
-        text += "已抵扣：" + "、".join(f"{month_zh(a['period'])}账单{yuan(a['amount'])}" for a in applied) + "。"
-    if payment.get("balance_after") is not None:
-        text += f"当前账户余额 {yuan(payment['balance_after'])}。"
-    return text
-
-
-async def pay_and_reply(dispatcher: CollectingDispatcher, pending: dict, channel: str) -> bool:
-    """Pay ``pending`` ({key, account_no, amount}); True once the payment is recorded."""
-    try:
-        payment = await svc.pay(pending["account_no"], pending["amount"], pending["key"], channel)
-    except svc.ServiceUnavailable:
-        dispatcher.utter_message(
-            text="抱歉，支付系统暂时没有响应，这笔缴费还没有确认完成。请放心，不会重复扣款：稍后回复“确认”即可重试，也可以回复“转人工”。",
-            buttons=[{"title": "确认", "payload": "/affirm"}, HANDOFF_BUTTON],
-        )
-        return False
-    except svc.ServiceFailed as failure:
-        dispatcher.utter_message(text=f"缴费没有成功：{failure.message_zh}如需帮助可回复“转人工”。", buttons=[HANDOFF_BUTTON])
-        return False
-    dispatcher.utter_message(text=describe_payment(payment, pending["account_no"]))
-    return True
+    dispatcher.utter_message(
+        response="utter_payment_done",
+        masked_account=mask_account_no(account_no),
+        amount_text=yuan(payment["amount"]),
+        payment_id=payment["payment_id"],
+        applied_text="已抵扣：" + "、".join(f"{month_zh(a['period'])}账单{yuan(a['amount'])}" for a in applied) + "。"
+        if applied else "",
+        balance_text=f"当前账户余额 {yuan(payment['balance_after'])}。" if payment.get("balance_after") is not None else "",
+    )
 
 
 def payment_channel(tracker: Tracker) -> str:
@@ -96,39 +130,30 @@ def payment_channel(tracker: Tracker) -> str:
 
 
 class ActionTopUp(Action):
+    """Pays what the customer just confirmed, or says why not."""
+
     def name(self) -> str:
         return "action_top_up"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         account_no = tracker.get_slot("account_no")
-        done = [SlotSet(s, None) for s in ("amount", "topup_confirm", "payment_key", "last4")]
+        done = [SlotSet(slot, None) for slot in TOPUP_SLOTS]
         if is_locked(tracker, account_no):
-            locked_reply(dispatcher)
+            locked_reply(dispatcher, tracker, account_no)
             return [SlotSet("account_no", None), *done]
-        if not tracker.get_slot("topup_confirm"):
-            dispatcher.utter_message(text="好的，这笔缴费已取消，没有扣款。")
+        if tracker.get_slot("topup_confirm") is not True:
+            dispatcher.utter_message(response="utter_topup_cancelled")
             return done
-        pending = {"key": tracker.get_slot("payment_key"), "account_no": account_no, "amount": tracker.get_slot("amount")}
-        paid = await pay_and_reply(dispatcher, pending, payment_channel(tracker))
-        return [*done, SlotSet("last_payment", {**pending, "paid": paid})]
-
-
-class ActionRepeatConfirmation(Action):
-    """A 确认 outside any form: most often a repeated confirmation of the last top-up.
-
-    Re-sending the last payment with its own key either finishes one that the billing
-    service never confirmed or returns the one already made; it never charges twice.
-    """
-
-    def name(self) -> str:
-        return "action_repeat_confirmation"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        last = tracker.get_slot("last_payment")
-        if not last:
-            dispatcher.utter_message(text="好的。还有什么可以帮您？")
-            return []
-        if last.get("paid"):
-            dispatcher.utter_message(text="这笔缴费已经完成，不会重复扣款。")
-        paid = await pay_and_reply(dispatcher, last, payment_channel(tracker))
-        return [SlotSet("last_payment", {**last, "paid": paid})]
+        amount, key = tracker.get_slot("amount"), tracker.get_slot("payment_key")
+        try:
+            payment = await svc.pay(account_no, amount, key, payment_channel(tracker))
+        except svc.ServiceUnavailable:
+            # Not known whether it went through: ask the same confirmation again, same key.
+            dispatcher.utter_message(response="utter_payment_unconfirmed", amount_text=yuan(amount),
+                                     buttons=[CONFIRM_BUTTONS[0], HANDOFF_BUTTON])
+            return [SlotSet("topup_confirm", None), ActiveLoop("topup_form"), SlotSet("requested_slot", "topup_confirm")]
+        except svc.ServiceFailed as failure:
+            dispatcher.utter_message(response="utter_payment_failed", reason=failure.message_zh, buttons=[HANDOFF_BUTTON])
+            return done
+        describe_payment(dispatcher, payment, account_no)
+        return [*done, SlotSet("last_payment", {"account_no": account_no, "amount": amount, "payment_id": payment["payment_id"]})]

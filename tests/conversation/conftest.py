@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import date
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from scripts.stack import MODEL_PATH, Stack
+from services.billing.models import Account, Customer as CustomerRow
 from services.billing.seed import seed
-from services.db import migrate
+from services.db import migrate, session_scope
 from services.settings import REPO_ROOT, Settings
 from tests.postgres import free_port
 
@@ -44,7 +45,7 @@ def stack(stack_settings: Settings) -> Iterator[Stack]:
     (stack_settings.var_dir / "kg").symlink_to(REPO_ROOT / "var" / "kg", target_is_directory=True)
     migrate(stack_settings.database_url)
     # Bills up to last month, so 上个月 and 这个月 mean what they say today.
-    seed(stack_settings.database_url, n_accounts=SEED_ACCOUNTS, today=date.today().replace(day=1))
+    seed(stack_settings.database_url, n_accounts=SEED_ACCOUNTS)  # today by the one clock
     with Stack(stack_settings) as running:
         yield running
 
@@ -85,3 +86,21 @@ def billing(gateway_url: str, stack: Stack) -> httpx.Client:
         headers={"Authorization": f"Bearer {stack.settings.service_token}"},
         timeout=30,
     )
+
+
+_spare = iter(range(10_000))
+
+
+@pytest.fixture
+def spare_account(stack: Stack) -> tuple[str, str]:
+    """(户号, last four of its mobile) of a generated account no other test uses.
+
+    Tests that lock an account's identity check (the lock is per account, across
+    conversations) take one of these, so the demo accounts stay usable."""
+    with session_scope(stack.settings.database_url) as session:
+        rows = session.execute(
+            select(Account.account_no, CustomerRow.mobile).join(CustomerRow, Account.customer_id == CustomerRow.id)
+            .where(Account.account_no.not_like("%0000000%")).order_by(Account.account_no)
+        ).all()
+    account_no, mobile = rows[next(_spare)]
+    return account_no, mobile[-4:]

@@ -16,11 +16,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bill import ActionQueryBill, ValidateBillForm
 from actions.tariff import ActionAskTariff
-from actions.topup import ActionRepeatConfirmation, ActionTopUp
+from actions.topup import ActionTopUp
 from api.app import create_app
 from services.billing.seed import seed
 from services.settings import get_settings
 from tests.postgres import free_port
+from tests.responses import texts
 
 ARREARS_ACCOUNT, ARREARS_LAST4 = "3300000001", "5678"
 PREPAID_ACCOUNT = "3300000002"
@@ -65,10 +66,6 @@ def tracker(slots: dict | None = None, text: str = "", intent: str = "inform", e
     })
 
 
-def texts(dispatcher: CollectingDispatcher) -> str:
-    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
-
-
 async def test_unknown_account_is_refused_with_a_hint(services_url: str) -> None:
     dispatcher = CollectingDispatcher()
     slots = await ValidateBillForm().validate_account_no("9999999999", dispatcher, tracker(), {})
@@ -92,9 +89,15 @@ async def test_right_last4_verifies_and_third_wrong_one_locks(services_url: str)
     ok = await form.validate_last4(ARREARS_LAST4, CollectingDispatcher(), tracker({"account_no": ARREARS_ACCOUNT}), {})
     assert ok["verified_account"] == ARREARS_ACCOUNT
 
-    slots = {"account_no": ARREARS_ACCOUNT, "verify_failures": 2.0, "locked_accounts": []}
-    locked = await form.validate_last4("0000", CollectingDispatcher(), tracker(slots), {})
-    assert locked["locked_accounts"] == [ARREARS_ACCOUNT] and locked["last4"] is None
+    for left in (2, 1):  # every tracker is new: the service, not a slot, counts the failures
+        dispatcher = CollectingDispatcher()
+        wrong = await form.validate_last4("0000", dispatcher, tracker({"account_no": ARREARS_ACCOUNT}), {})
+        assert wrong == {"last4": None} and f"还可以尝试{left}次" in texts(dispatcher)
+    locked = await form.validate_last4("0000", CollectingDispatcher(), tracker({"account_no": ARREARS_ACCOUNT}), {})
+    assert locked["last4"] is None and locked["identity_lock"]["account_no"] == ARREARS_ACCOUNT
+    # while locked, even the right digits do not verify
+    again = await form.validate_last4(ARREARS_LAST4, CollectingDispatcher(), tracker({"account_no": ARREARS_ACCOUNT}), {})
+    assert "verified_account" not in again and again["identity_lock"]["account_no"] == ARREARS_ACCOUNT
 
 
 async def test_bill_answer_matches_the_billing_service(services_url: str) -> None:
@@ -113,14 +116,13 @@ async def test_confirmed_top_up_pays_once_however_often_it_is_confirmed(services
     key = f"test-{uuid.uuid4().hex}"
     slots = {"account_no": PREPAID_ACCOUNT, "verified_account": PREPAID_ACCOUNT, "amount": "50.00",
              "topup_confirm": True, "payment_key": key}
-    dispatcher = CollectingDispatcher()
-    events = await ActionTopUp().run(dispatcher, tracker(slots, intent="affirm"), {})
-    assert "缴费成功" in texts(dispatcher)
-    last_payment = next(e["value"] for e in events if e.get("name") == "last_payment")
-
-    again = CollectingDispatcher()
-    await ActionRepeatConfirmation().run(again, tracker({"last_payment": last_payment}, intent="affirm"), {})
-    assert "不会重复扣款" in texts(again)
+    receipts = []
+    for _ in range(2):  # the same confirmed turn replayed (a retried webhook): same key
+        dispatcher = CollectingDispatcher()
+        events = await ActionTopUp().run(dispatcher, tracker(slots, intent="affirm"), {})
+        receipts.append(next(e["value"] for e in events if e.get("name") == "last_payment"))
+        assert "缴费成功" in texts(dispatcher) and "50.00元" in texts(dispatcher)
+    assert receipts[0]["payment_id"] == receipts[1]["payment_id"]
 
     after = billing_get(services_url, f"/accounts/{PREPAID_ACCOUNT}/payments")["payments"]
     assert len(after) == len(before) + 1

@@ -1,0 +1,138 @@
+"""What the customer's latest message can fill, given the question the form asked.
+
+Why this exists: Rasa's own slot mappings fill a slot from any entity the NLU found,
+and the NLU cannot tell 5678 (the phone's last four) from 200 yuan or a 户号 — the
+count-vector featurizer turns every digit run into one ``__NUMBER__`` token.  So the
+forms' slots have custom mappings, and the forms' ``extract_*`` methods read the
+message here, for the slot actually asked:
+
+- an answer to a prompt fills that prompt's slot only;
+- what is given before it is asked (户号, an amount said with 元/块 or a pay verb, the
+  last four said with 尾号/后四位) is kept when the form starts or at the 户号 prompt;
+- a message that answers nothing and is a clear other request fills nothing, so the
+  form is rejected and the rules for that request take over.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from services.textnorm import normalize_text
+
+# Actions that belong to running a form; anything else after the latest user message
+# means that message was already answered (the form is resuming after an interruption).
+_FORM_PLUMBING = {"action_listen", "action_extract_slots", "action_session_start"}
+
+# Words that mark a figure as money or as a payment ("交一百", "充五十块", "预存两百元").
+_MONEY = re.compile(r"[元块圆￥¥]|(交|缴|充|存|付|预存|充值|缴费)")
+# The customer changing an amount already given ("改成两百", "不对 我是充两百").
+_CHANGE = re.compile(r"改成|改为|换成|变成|改一下|不对|不是|还是|其实|重新|要充|要交|我是充|我是交")
+# The last four digits said as such ("尾号5678", "后四位是5678").
+_LAST4_CUE = re.compile(r"尾号|后四位|后4位|末四位|末4位")
+# A figure: a message with one is meant as an answer, right or wrong.  Chinese digits
+# count from three in a row (五六七八), so 查一下 is not a figure.
+_DIGITS = re.compile(r"[0-9０-９]|[零〇洞幺一二两三四五六七八九十百千万]{3,}")
+
+# Intents that are answers to a prompt rather than requests of their own.
+ANSWER_INTENTS = {"inform", "nlu_fallback", None}
+
+
+def requested_slot(tracker: Tracker) -> str | None:
+    return tracker.get_slot("requested_slot")
+
+
+def intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def text(tracker: Tracker) -> str:
+    return normalize_text(tracker.latest_message.get("text") or "")
+
+
+def is_button(tracker: Tracker) -> bool:
+    """A button press arrives as its payload ("/top_up{...}"): what it carries is meant."""
+    return text(tracker).startswith("/")
+
+
+def entity(tracker: Tracker, name: str) -> str | None:
+    """The normalized value of the first ``name`` entity in the latest message."""
+    for found in tracker.latest_message.get("entities") or []:
+        if found.get("entity") == name and found.get("value") not in (None, ""):
+            return str(found["value"])
+    return None
+
+
+def is_fresh(tracker: Tracker) -> bool:
+    """Whether the latest user message is still unanswered.
+
+    False when the form runs again after another action answered the message (an FAQ
+    asked in the middle of a top-up): that message must not fill the form's slots.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action" and event.get("name") not in _FORM_PLUMBING \
+                and not str(event.get("name", "")).endswith("_form"):
+            return False
+    return True
+
+
+def started_now(tracker: Tracker, form: str) -> bool:
+    """Whether ``form`` was activated by the latest user message (its first run).
+
+    Checked from the events, because at activation ``requested_slot`` may still hold
+    the previous form's question.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            return True
+    return False
+
+
+def last_bot_response(tracker: Tracker) -> str | None:
+    """The domain response the bot said last before the latest user message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            return (event.get("metadata") or {}).get("utter_action")
+    return None
+
+
+def states_amount(tracker: Tracker) -> str | None:
+    """An amount the customer stated as money or as a payment, not a bare figure."""
+    amount = entity(tracker, "amount")
+    if amount and (is_button(tracker) or _MONEY.search(text(tracker))):
+        return amount
+    return None
+
+
+def changes_amount(tracker: Tracker) -> str | None:
+    """A new amount given with a change word or as money (改成三百, 不对 是两百块)."""
+    amount = entity(tracker, "amount")
+    if amount and (_CHANGE.search(text(tracker)) or states_amount(tracker)):
+        return amount
+    return None
+
+
+def states_last4(tracker: Tracker) -> str | None:
+    """The phone's last four, when the customer said that is what the digits are."""
+    last4 = entity(tracker, "last4")
+    return last4 if last4 and _LAST4_CUE.search(text(tracker)) else None
+
+
+def looks_like_an_answer(tracker: Tracker) -> bool:
+    """A figure, or an intent that only answers: worth a format hint if it is wrong."""
+    return intent(tracker) in ANSWER_INTENTS or bool(_DIGITS.search(text(tracker)))
+
+
+def slots_from(values: dict[str, Any]) -> dict[str, Any]:
+    """Drop the slots nothing was found for."""
+    return {slot: value for slot, value in values.items() if value is not None}
