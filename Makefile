@@ -4,7 +4,7 @@ APP_PY := .venv/bin/python
 RASA_PY := .venv-rasa/bin/python
 PY311 ?= $(shell command -v python3.11 || command -v python3)
 
-.PHONY: run test setup model kg db eval-nlu eval-kg bench postgres lock clean
+.PHONY: run test setup model kg db eval-nlu eval-kg eval-dialogues bench postgres lock clean
 
 run: setup model kg db
 	$(APP_PY) -m scripts.stack
@@ -56,6 +56,11 @@ eval-nlu: setup
 
 eval-kg: setup kg
 	$(APP_PY) -m knowledge_graph.evaluate
+
+# Routine customer conversations through a throw-away stack -> reports/dialogues.md
+# (a measure, not a test: it exits 0 whatever the automation rate).
+eval-dialogues: setup model kg
+	$(APP_PY) -m scripts.eval_dialogues
 
 bench: setup kg
 	$(APP_PY) bench/kg_search.py
