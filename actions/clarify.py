@@ -11,9 +11,11 @@ import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.identity import is_verified
 from actions.replies import month_zh, yuan
 
 
@@ -34,6 +36,9 @@ class ActionClarifyInform(Action):
                 response="utter_clarify_amount", amount_text=yuan(given["amount"]),
                 buttons=[button("交电费", "top_up", {**account, "amount": given["amount"]}),
                          button("查电费", "query_bill", account)])
+        elif "month" in given and is_verified(tracker, tracker.get_slot("account_no")) and not account:
+            # "那上个月呢" right after a bill: that month's bill, no second check
+            return [SlotSet("month", given["month"]), FollowupAction("bill_form")]
         elif "month" in given:
             dispatcher.utter_message(response="utter_clarify_month", month_text=month_zh(given["month"]),
                                      buttons=[button("查电费", "query_bill", {**account, "month": given["month"]})])

@@ -93,6 +93,17 @@ def started_now(tracker: Tracker, form: str) -> bool:
     return False
 
 
+def form_trigger_text(tracker: Tracker, form: str) -> str:
+    """The words of the message that last started ``form`` (the question it answers)."""
+    started = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            started = True
+        elif started and event.get("event") == "user":
+            return normalize_text(event.get("text") or "")
+    return text(tracker)
+
+
 def last_bot_response(tracker: Tracker) -> str | None:
     """The domain response the bot said last before the latest user message."""
     seen_user = False

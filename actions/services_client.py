@@ -98,8 +98,11 @@ async def tariff_overview(province: str) -> dict:
     return await call("GET", f"/billing/tariffs/{province}")
 
 
-async def estimate_cost(province: str, kwh: int, month: str, account_no: str | None) -> dict:
+async def estimate_cost(province: str, kwh: int, month: str, account_no: str | None,
+                        used_before_kwh: int | None = None) -> dict:
     params: dict[str, Any] = {"kwh": kwh, "month": month}
     if account_no:
         params["account_no"] = account_no
+    elif used_before_kwh is not None:
+        params["used_before_kwh"] = used_before_kwh
     return await call("GET", f"/billing/tariffs/{province}/estimate", params=params)

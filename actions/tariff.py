@@ -5,6 +5,7 @@ computed with, so what the bot says and what the bill shows can never disagree.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from actions.identity import is_verified
 from actions.replies import HANDOFF_BUTTON, TIER_NAMES, month_zh
 from services import clock
 from services.months import month_of
+from services.regions import province_name, province_named_in
 from services.settings import get_settings
 from services.textnorm import parse_kwh
 
@@ -50,41 +52,72 @@ def describe_tariff(overview: dict) -> str:
     return "\n".join(lines)
 
 
+# "今年已经用了三千度": what the customer says they used earlier in the tier year.
+USED_THIS_YEAR = re.compile(r"(?:今年|今年以来|年初到现在|这一年|本年度?)[^，,。；;]*?用了?(?P<kwh>[^，,。；;]*?度)")
+
+
 async def province_and_account(tracker: Tracker) -> tuple[str, str | None]:
-    """The verified customer's own province and 户号, else the default table."""
+    """Whose tariff: the province the question names, else the verified customer's own
+    (with the 户号, so the tier reached this year is theirs), else the default table."""
+    named = province_named_in(tracker.latest_message.get("text") or "")
     account_no = tracker.get_slot("account_no")
     if is_verified(tracker, account_no):
         summary = await svc.account_summary(account_no)
-        return summary["province"], account_no
-    return get_settings().default_province, None
+        if named is None or named.key == summary["province"]:
+            return summary["province"], account_no
+    return (named.key if named else get_settings().default_province), None
+
+
+def stated_usage_this_year(text: str, usage: Decimal) -> int | None:
+    """The kWh the customer says they already used this year, if they say so."""
+    match = USED_THIS_YEAR.search(text)
+    if not match:
+        return None
+    used = parse_kwh(match.group("kwh"))
+    return None if used is None or used == usage else int(used.to_integral_value())
 
 
 class ActionAskTariff(Action):
+    """Tariff levels, or the cost of a stated usage: a computation from the tariff table,
+    for the province asked about, never a forecast and never another province's prices."""
+
     def name(self) -> str:
         return "action_ask_tariff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         usage = parse_kwh(str(tracker.get_slot("kwh") or ""))
+        text = tracker.latest_message.get("text") or ""
         try:
             province, account_no = await province_and_account(tracker)
             if usage is None:
                 dispatcher.utter_message(text=describe_tariff(await svc.tariff_overview(province)))
             else:
                 month = tracker.get_slot("month") or month_of(clock.today())
-                estimate = await svc.estimate_cost(province, int(usage.to_integral_value()), month, account_no)
+                used_before = None if account_no else stated_usage_this_year(text, usage)
+                estimate = await svc.estimate_cost(province, int(usage.to_integral_value()), month, account_no,
+                                                   used_before)
                 dispatcher.utter_message(text=describe_estimate(estimate, usage))
-        except (svc.ServiceUnavailable, svc.ServiceFailed):
-            dispatcher.utter_message(text="抱歉，电价信息暂时查询不到，请稍后再试，或回复“转人工”。", buttons=[HANDOFF_BUTTON])
+        except svc.ServiceFailed as failure:
+            if failure.code == "unknown_province":
+                dispatcher.utter_message(response="utter_province_unknown", province=province_name(province))
+            else:
+                dispatcher.utter_message(response="utter_tariff_unavailable", buttons=[HANDOFF_BUTTON])
+        except svc.ServiceUnavailable:
+            dispatcher.utter_message(response="utter_tariff_unavailable", buttons=[HANDOFF_BUTTON])
         return [SlotSet("kwh", None), SlotSet("month", None)]
 
 
+ASSUMPTIONS_ZH = {
+    "account_usage_in_cycle": "已按您本户本年度此前的用电量计算阶梯",
+    "stated_usage_in_cycle": "已按您说的本年度此前用电{used}度计算阶梯",
+    "start_of_cycle": "假设本计费周期内此前没有用电（从第一档算起）",
+}
+
+
 def describe_estimate(estimate: dict, usage: Decimal) -> str:
-    assumption = (
-        "已按您本户本年度此前的用电量计算阶梯"
-        if estimate["assumption"] == "account_usage_in_cycle"
-        else "假设本计费周期内此前没有用电（从第一档算起）"
-    )
+    assumption = ASSUMPTIONS_ZH[estimate["assumption"]].format(used=estimate["used_before_kwh"])
     return (
-        f"{month_zh(estimate['month'])}用电{usage}度，电费约 {estimate['total_amount']}元（{assumption}）。\n"
+        f"按{estimate['plan']['name_zh']}，{month_zh(estimate['month'])}用电{usage}度，"
+        f"电费约 {estimate['total_amount']}元（{assumption}）。\n"
         f"计算过程：{estimate['explanation_zh']}\n（依据：{estimate['source']}）"
     )

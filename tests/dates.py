@@ -5,7 +5,7 @@ this way and pass on any date (``make test`` also runs them with the clock moved
 from __future__ import annotations
 
 from services import clock, months
-from services.billing.seed import due_date
+from services.billing.cycle import due_date
 
 
 def months_ago(n: int) -> str:

@@ -47,10 +47,10 @@ def get_tariff(province: str) -> dict:
 
 @router.get("/tariffs/{province}/estimate")
 def estimate(province: str, kwh: int, month: str | None = None, account_no: str | None = None,
-             plan: str | None = None, peak_kwh: int | None = None,
+             plan: str | None = None, peak_kwh: int | None = None, used_before_kwh: int | None = None,
              session: Session = Depends(get_session)) -> dict:
     month = month or month_of(clock.today())
-    return service.estimate_cost(session, province, kwh, month, account_no, plan, peak_kwh)
+    return service.estimate_cost(session, province, kwh, month, account_no, plan, peak_kwh, used_before_kwh)
 
 
 @router.get("/accounts/{account_no}")

@@ -12,8 +12,8 @@ Decisions a reader should know:
 * Randomness: one ``random.Random(seed)`` drives everything, in a fixed order.
 * Usage: a household's typical month is log-normal (median ~190 kWh) times a seasonal
   factor — summer air-conditioning (Jul/Aug) and winter heating (Dec-Feb) peaks.
-* Bills come from the tariff engine.  Due date: the 25th of the month after the period —
-  a demo convention, not a rule from the reference.  About 5% of postpaid accounts owe
+* Bills come from the tariff engine; issue and due dates from ``cycle.py`` (the 1st and
+  the 25th of the month after the period: demo conventions, not rules from the reference).  About 5% of postpaid accounts owe
   1-3 past-due bills; the latest bill of many postpaid accounts is unpaid but not yet due;
   about 10% of prepaid accounts have a balance under 20 元.
 * Only 居民 (residential) accounts are generated: the reference has no 一般工商业 prices.
@@ -34,6 +34,7 @@ import yaml
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from services.billing.cycle import due_date
 from services.billing.models import (
     Account, Bill, Customer, MeterReading, Payment, PaymentAllocation, TariffPlanRow,
 )
@@ -47,7 +48,6 @@ from services.settings import get_settings
 DEFAULT_ACCOUNTS = 5000
 DEFAULT_SEED = 20261122
 MONTHS = 24
-DUE_DAY = 25
 DEMO_FILE = Path(__file__).resolve().parent / "demo_accounts.yml"
 
 # Share of generated accounts per plan, and the province's 户号 prefix.
@@ -72,11 +72,6 @@ def months_ending_before(today: date, count: int = MONTHS) -> list[str]:
     """The ``count`` months (YYYY-MM) ending with the month before ``today``."""
     last = months.shift(months.month_of(today), -1)
     return months.months_between(months.shift(last, 1 - count), last)
-
-
-def due_date(period: str) -> date:
-    """When a period's bill falls due: the DUE_DAY of the following month."""
-    return months.first_day(months.shift(period, 1)).replace(day=DUE_DAY)
 
 
 @dataclass

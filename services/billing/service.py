@@ -10,6 +10,7 @@ check and its lock in :mod:`services.billing.identity`.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services import clock
+from services.billing import cycle
 from services.billing.late_fee import late_fee
 from services.billing.models import Account, Bill, Customer, MeterReading
 from services.billing.tariff import (
@@ -24,6 +26,7 @@ from services.billing.tariff import (
 )
 from services.errors import Invalid, NotFound
 from services.masking import mask_mobile, mask_name
+from services.months import month_of
 
 ACCOUNT_NO = re.compile(r"^\d{10}$")
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -161,6 +164,8 @@ def account_summary(session: Session, account_no: str, today: date | None = None
     if account.balance < 0:  # a prepaid meter run below zero owes that much
         arrears += -Decimal(account.balance)
     latest = _bills_with_readings(session, account.account_no, None, 1)
+    overdue = [(bill, due) for bill, due in dues if today > bill.due_date]
+    upcoming = [(bill, due) for bill, due in dues if today <= bill.due_date]
     return {
         "account_no": account.account_no,
         "customer_name": mask_name(customer.name),
@@ -174,9 +179,37 @@ def account_summary(session: Session, account_no: str, today: date | None = None
         "arrears_total": money(arrears),
         "unpaid_total": money(sum((due for _, due in dues), Decimal("0.00"))),
         "unpaid_bills": len(unpaid),
+        "overdue_bills": [_owed_view(bill, due, customer.segment, today) for bill, due in overdue],
+        "next_due": _owed_view(*upcoming[0], customer.segment, today) if upcoming else None,
+        **_prepaid_outlook(session, account),
+        "next_bill": {"period": month_of(today), "issue_date": cycle.issue_date(month_of(today)).isoformat()},
         "identity_locked_until": identity.iso_utc(identity.locked_until(session, account.account_no)),
         "latest_bill": bill_view(latest[0][0], latest[0][1], customer.segment, today) if latest else None,
     }
+
+
+def _owed_view(bill: Bill, due: Decimal, segment: str, today: date) -> dict:
+    """One unpaid bill as the customer needs it: what, how much with the late fee, by when."""
+    return {"period": bill.period, "total_amount": money(bill.total_amount),
+            "late_fee": money(amount_due(bill, segment, today)[0]), "amount_due": money(due),
+            "due_date": bill.due_date.isoformat()}
+
+
+RECENT_USE_MONTHS = 3  # the months a prepaid balance's daily cost is averaged over
+
+
+def _prepaid_outlook(session: Session, account: Account) -> dict:
+    """For a prepaid account: the recent daily cost and how many days the balance lasts."""
+    if account.billing_mode != "prepaid":
+        return {"daily_cost": None, "days_left": None}
+    bills = session.scalars(select(Bill).where(Bill.account_no == account.account_no)
+                            .order_by(Bill.period.desc()).limit(RECENT_USE_MONTHS)).all()
+    days = sum(monthrange(*(int(p) for p in b.period.split("-")))[1] for b in bills)
+    if not days:
+        return {"daily_cost": None, "days_left": None}
+    daily = (sum((Decimal(b.total_amount) for b in bills), Decimal("0")) / days).quantize(Decimal("0.01"))
+    days_left = int(max(Decimal(account.balance), Decimal("0")) / daily) if daily > 0 else None
+    return {"daily_cost": money(daily), "days_left": days_left}
 
 
 # ---------------------------------------------------------------------------- tariffs
@@ -265,11 +298,13 @@ def _usage_for_estimate(session: Session, plan: TariffPlan, kwh: int, account_no
 
 
 def estimate_cost(session: Session, province: str, kwh: int, month: str, account_no: str | None = None,
-                  plan_code: str | None = None, peak_kwh: int | None = None) -> dict:
+                  plan_code: str | None = None, peak_kwh: int | None = None,
+                  used_before_kwh: int | None = None) -> dict:
     """Cost of ``kwh`` used in ``month``.
 
     With an account: its plan and its usage earlier in the tier cycle.  Without: the
-    province's default plan (or ``plan_code``), assuming the start of the cycle."""
+    province's default plan (or ``plan_code``), assuming the start of the cycle unless the
+    customer said how much they used earlier in it (``used_before_kwh``)."""
     table = load_tariff(province)
     check_month(month)
     if not 0 <= kwh <= 100_000:
@@ -286,6 +321,11 @@ def estimate_cost(session: Session, province: str, kwh: int, month: str, account
         plan = table.plans.get(plan_code or table.default_plan)
         if plan is None:
             raise NotFound("unknown_tariff_plan", f"No plan {plan_code!r} in {province}", "该省份没有此电价方案。")
+        if used_before_kwh is not None and plan.cycle == "annual":
+            if not 0 <= used_before_kwh <= 1_000_000:
+                raise Invalid("bad_used_before_kwh", "used_before_kwh must be between 0 and 1000000",
+                              "此前用电量应在0到1000000千瓦时之间。")
+            used_before, assumption = used_before_kwh, "stated_usage_in_cycle"
     breakdown = compute_bill(plan, _usage_for_estimate(session, plan, kwh, account_no, peak_kwh), used_before)
     return {
         "province": table.province,

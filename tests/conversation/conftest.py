@@ -88,19 +88,24 @@ def billing(gateway_url: str, stack: Stack) -> httpx.Client:
     )
 
 
-_spare = iter(range(10_000))
+_taken: set[str] = set()
+
+
+def take_spare(stack: Stack, *conditions) -> tuple[str, str]:
+    """(户号, last four of its mobile) of a generated account matching ``conditions`` that
+    no other test has taken: tests that lock, pay or depend on exact balances use these,
+    so the demo accounts' figures do not depend on test order."""
+    with session_scope(stack.settings.database_url) as session:
+        rows = session.execute(
+            select(Account.account_no, CustomerRow.mobile).join(CustomerRow, Account.customer_id == CustomerRow.id)
+            .where(Account.account_no.not_like("%0000000%"), *conditions).order_by(Account.account_no)
+        ).all()
+    account_no, mobile = next((a, m) for a, m in rows if a not in _taken)
+    _taken.add(account_no)
+    return account_no, mobile[-4:]
 
 
 @pytest.fixture
 def spare_account(stack: Stack) -> tuple[str, str]:
-    """(户号, last four of its mobile) of a generated account no other test uses.
-
-    Tests that lock an account's identity check (the lock is per account, across
-    conversations) take one of these, so the demo accounts stay usable."""
-    with session_scope(stack.settings.database_url) as session:
-        rows = session.execute(
-            select(Account.account_no, CustomerRow.mobile).join(CustomerRow, Account.customer_id == CustomerRow.id)
-            .where(Account.account_no.not_like("%0000000%")).order_by(Account.account_no)
-        ).all()
-    account_no, mobile = rows[next(_spare)]
-    return account_no, mobile[-4:]
+    """Any generated account no other test uses (e.g. for locking its identity check)."""
+    return take_spare(stack)

@@ -3,8 +3,10 @@
 Payments (which write) are in test_billing_payments.py; the identity check writes too (it
 counts wrong answers), so its test here takes a fresh database, and its counting and lock
 are in test_billing_identity.py."""
+from calendar import monthrange
 from decimal import Decimal
 
+from services import clock
 from services.billing.tariff import Usage, compute_bill, find_plan
 from tests.dates import is_due, months_ago
 
@@ -138,4 +140,38 @@ def test_estimate_with_account_uses_its_usage_this_year(readonly_client):
     assert body["plan"]["code"] == "zhejiang-annual-tou" and body["time_of_use"] is not None
     # an account from another province is refused
     params["account_no"] = BEIJING
+    assert readonly_client.get(f"{BASE}/tariffs/zhejiang/estimate", params=params).status_code == 422
+
+
+def test_account_summary_lists_overdue_bills_and_what_is_due_next(readonly_client):
+    body = readonly_client.get(f"{BASE}/accounts/{ARREARS}").json()
+    overdue, upcoming = body["overdue_bills"], body["next_due"]
+    assert overdue[0]["period"] == months_ago(2)
+    assert Decimal(overdue[0]["amount_due"]) == Decimal(overdue[0]["total_amount"]) + Decimal(overdue[0]["late_fee"])
+    assert sum(Decimal(b["amount_due"]) for b in overdue) == Decimal(body["arrears_total"])
+    if is_due(months_ago(1)):
+        assert upcoming is None and len(overdue) == 2
+    else:
+        assert upcoming["period"] == months_ago(1) and upcoming["late_fee"] == "0.00"
+    assert body["daily_cost"] is None and body["days_left"] is None  # postpaid
+    assert body["next_bill"]["period"] == months_ago(0)
+    assert body["next_bill"]["issue_date"] > clock.today().isoformat()
+
+
+def test_prepaid_summary_says_how_long_the_balance_lasts(readonly_client):
+    body = readonly_client.get(f"{BASE}/accounts/{LOW_BALANCE}").json()
+    recent = readonly_client.get(f"{BASE}/accounts/{LOW_BALANCE}/bills").json()["bills"][:3]
+    days = sum(monthrange(int(b["period"][:4]), int(b["period"][5:]))[1] for b in recent)
+    daily = (sum(Decimal(b["total_amount"]) for b in recent) / days).quantize(Decimal("0.01"))
+    assert body["daily_cost"] == f"{daily}"
+    assert body["days_left"] == int(Decimal("8.60") / daily)
+    assert body["overdue_bills"] == [] and body["next_due"] is None
+
+
+def test_estimate_with_usage_the_customer_stated(readonly_client):
+    params = {"kwh": 300, "month": months_ago(0), "used_before_kwh": 3000}
+    body = readonly_client.get(f"{BASE}/tariffs/zhejiang/estimate", params=params).json()
+    assert body["total_amount"] == "176.40" and body["assumption"] == "stated_usage_in_cycle"
+    assert body["used_before_kwh"] == 3000
+    params["used_before_kwh"] = -1
     assert readonly_client.get(f"{BASE}/tariffs/zhejiang/estimate", params=params).status_code == 422

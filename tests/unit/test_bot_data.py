@@ -10,11 +10,12 @@ from services.settings import REPO_ROOT
 
 # Rasa warns about every response not named in a rule, including the ones forms ask
 # with (utter_ask_<slot>), the built-in fallback's utter_default and the ones custom
-# actions choose (dispatcher.utter_message(response="utter_…")): those are used.
+# actions choose (dispatcher.utter_message(response=…), any "utter_…" literal in
+# actions/): those are used.
 UNUSED = re.compile(r"The utterance '(utter_\w+)' is not used")
 CHOSEN_BY_ACTIONS = {
     name for path in (REPO_ROOT / "actions").glob("*.py")
-    for name in re.findall(r'response="(utter_\w+)"', path.read_text(encoding="utf-8"))
+    for name in re.findall(r'"(utter_\w+)"', path.read_text(encoding="utf-8"))
 }
 
 

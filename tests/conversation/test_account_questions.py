@@ -1,0 +1,114 @@
+"""Balance, arrears and "this month's bill", asked directly: the answer to that question
+first, the bill details one tap away (through the gateway, real Rasa and action server)."""
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import exists, select
+
+from actions.replies import date_zh, month_zh
+from scripts.stack import Stack
+from services import clock
+from services.billing.models import Account, Bill
+from tests.conversation.conftest import Customer, take_spare
+from tests.dates import months_ago
+
+pytestmark = pytest.mark.conversation
+
+
+def summary(billing: httpx.Client, account_no: str) -> dict:
+    return billing.get(f"/accounts/{account_no}").json()
+
+
+def buttons(reply: dict) -> dict[str, str]:
+    return {b["title"]: b["payload"] for m in reply["messages"] for b in m.get("buttons") or []}
+
+
+def verified_answer(customer: Customer, question: str, account: tuple[str, str]) -> dict:
+    customer.say(question)
+    customer.say(account[0])
+    return customer.say(account[1])
+
+
+@pytest.fixture
+def prepaid(stack: Stack) -> tuple[str, str]:
+    return take_spare(stack, Account.billing_mode == "prepaid")
+
+
+@pytest.fixture
+def in_arrears(stack: Stack) -> tuple[str, str]:
+    overdue = exists().where(Bill.account_no == Account.account_no, Bill.paid.is_(False),
+                             Bill.due_date < clock.today())
+    return take_spare(stack, Account.billing_mode == "postpaid", overdue)
+
+
+@pytest.fixture
+def paid_up(stack: Stack) -> tuple[str, str]:
+    unpaid = exists().where(Bill.account_no == Account.account_no, Bill.paid.is_(False))
+    return take_spare(stack, Account.billing_mode == "postpaid", ~unpaid)
+
+
+@pytest.mark.parametrize("question", ["还剩多少钱", "我的余额多少", "电费还够用几天"])
+def test_a_prepaid_balance_question_gets_the_balance_and_how_long_it_lasts(
+    customer: Customer, billing: httpx.Client, prepaid: tuple[str, str], question: str
+) -> None:
+    reply = verified_answer(customer, question, prepaid)
+    text, account = Customer.text_of(reply), summary(billing, prepaid[0])
+    assert f"余额{account['balance']}元" in text
+    assert f"{account['days_left']}天" in text and f"{account['daily_cost']}元" in text
+    assert "阶梯明细" not in text  # not a bill dump
+    assert buttons(reply)["交电费"] == "/top_up" and buttons(reply)["查看账单明细"].startswith("/query_bill")
+
+
+def test_the_low_demo_balance_is_flagged_with_a_top_up(customer: Customer, billing: httpx.Client) -> None:
+    account = summary(billing, "3300000002")
+    reply = verified_answer(customer, "余额还剩多少", ("3300000002", "1234"))
+    if account["days_left"] < 7:  # other tests top this demo account up
+        assert "尽快充值" in Customer.text_of(reply)
+    assert "交电费" in buttons(reply)
+
+
+@pytest.mark.parametrize("question", ["有没有欠费", "我欠了多少电费", "还欠多少钱没交"])
+def test_an_arrears_question_gets_what_is_overdue_with_its_late_fee(
+    customer: Customer, billing: httpx.Client, in_arrears: tuple[str, str], question: str
+) -> None:
+    reply = verified_answer(customer, question, in_arrears)
+    text, account = Customer.text_of(reply), summary(billing, in_arrears[0])
+    for bill in account["overdue_bills"]:
+        assert month_zh(bill["period"]) in text and f"{bill['amount_due']}元" in text
+        assert f"违约金{bill['late_fee']}元" in text and date_zh(bill["due_date"]) in text
+    assert f"合计待缴 {account['unpaid_total']}元" in text
+    assert "阶梯明细" not in text
+    assert "交电费" in buttons(reply) and "查看账单明细" in buttons(reply)
+
+
+def test_no_arrears_is_said_plainly(customer: Customer, paid_up: tuple[str, str]) -> None:
+    text = Customer.text_of(verified_answer(customer, "我有没有欠费", paid_up))
+    assert "没有欠费" in text
+
+
+def test_the_details_button_shows_the_bill(customer: Customer, billing: httpx.Client,
+                                           in_arrears: tuple[str, str]) -> None:
+    reply = verified_answer(customer, "欠多少", in_arrears)
+    latest = summary(billing, in_arrears[0])["latest_bill"]
+    bill = Customer.text_of(customer.say(buttons(reply)["查看账单明细"]))
+    assert month_zh(latest["period"]) in bill and f"{latest['total_amount']}元" in bill
+
+
+def test_this_months_bill_says_when_it_is_issued_and_shows_the_latest(customer: Customer,
+                                                                      billing: httpx.Client) -> None:
+    account = summary(billing, "3300000003")
+    text = Customer.text_of(verified_answer(customer, "查一下这个月的电费", ("3300000003", "2468")))
+    this_month, latest = months_ago(0), account["latest_bill"]
+    assert f"{month_zh(this_month)}的电费要在月底抄表后出账" in text
+    assert date_zh(account["next_bill"]["issue_date"]) in text
+    assert month_zh(latest["period"]) in text and f"{latest['total_amount']}元" in text
+    assert latest["period"] == months_ago(1)
+
+
+def test_a_follow_up_month_after_a_bill_shows_that_months_bill(customer: Customer, billing: httpx.Client) -> None:
+    verified_answer(customer, "查电费", ("3300000003", "2468"))
+    month = months_ago(2)
+    bill = billing.get("/accounts/3300000003/bills", params={"month": month}).json()["bills"][0]
+    text = Customer.text_of(customer.say("那上上个月的呢"))
+    assert month_zh(month) in text and f"{bill['total_amount']}元" in text

@@ -1,0 +1,22 @@
+"""What a bill request is about, and usage stated for the year (actions' small parsers)."""
+from decimal import Decimal
+
+import pytest
+
+from actions.bill import question_focus
+from actions.tariff import stated_usage_this_year
+
+
+@pytest.mark.parametrize("text,focus", [
+    ("还剩多少钱", "balance"), ("我的余额多少", "balance"), ("电费还够用几天", "balance"),
+    ("有没有欠费", "arrears"), ("我欠了多少电费", "arrears"), ("还要交多少钱才能交清", "arrears"),
+    ("查一下上个月的电费", "bill"), ("我想查电费", "bill"),
+])
+def test_question_focus(text: str, focus: str) -> None:
+    assert question_focus(text) == focus
+
+
+def test_usage_stated_for_the_year() -> None:
+    assert stated_usage_this_year("今年已经用了三千度 再用三百度要交多少", Decimal("300")) == 3000
+    assert stated_usage_this_year("今年用了2800度了，这个月用400度多少钱", Decimal("400")) == 2800
+    assert stated_usage_this_year("用了三百度要交多少", Decimal("300")) is None
