@@ -13,7 +13,8 @@ run: setup model kg db
 # year ahead and to the last day of the month: the suite must pass on any date.
 CLOCK_TESTS := tests/service/test_billing_api.py tests/service/test_billing_payments.py \
 	tests/service/test_billing_seed.py tests/service/test_billing_identity.py \
-	tests/service/test_actions.py tests/conversation/test_dialogue.py
+	tests/service/test_actions.py tests/conversation/test_dialogue.py \
+	tests/conversation/test_account_questions.py tests/conversation/test_money_safety.py
 
 test: setup model kg postgres
 	$(APP_PY) -m pytest

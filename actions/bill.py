@@ -182,7 +182,9 @@ class ActionQueryBill(Action):
             locked_reply(dispatcher, tracker, account_no)
             return [SlotSet("account_no", None), *reset]
         month = tracker.get_slot("month")
-        focus = "bill" if month else question_focus(turn.form_trigger_text(tracker, "bill_form"))
+        focus = question_focus(turn.form_trigger_text(tracker, "bill_form"))
+        if month and focus != "why_high":
+            focus = "bill"  # a named month asks for that month's bill
         try:
             summary = await svc.account_summary(account_no)
             if focus == "balance" and summary.get("billing_mode") == "prepaid":

@@ -1,7 +1,8 @@
 """Business questions (过户、新装、发票 …) answered from the knowledge graph.
 
 A follow-up such as 需要带什么材料 / 多久能办好 right after an answer is answered from
-that topic's neighbourhood in the graph.  When the retriever is not confident the bot
+that topic's neighbourhood in the graph, even when the NLU took it for out of scope or
+was unsure (rules.yml sends those here right after an answer).  When the retriever is not confident the bot
 says so, offers the three nearest topics as buttons and offers a human.
 """
 from __future__ import annotations
@@ -17,6 +18,9 @@ from actions import services_client as svc
 from actions.replies import HANDOFF_BUTTON
 
 SUGGESTIONS = 3
+# What to say when a message the NLU did not take for a question of ours, tried as a
+# follow-up of the last answer, is not one either.
+NOT_OURS = {"out_of_scope": "utter_out_of_scope", "nlu_fallback": "utter_default"}
 
 
 def with_sources(answer: str, sources: list[Any]) -> str:
@@ -62,6 +66,10 @@ class ActionAnswerFaq(Action):
         if best:
             dispatcher.utter_message(text=with_sources(best["answer"], best.get("sources")))
             return [SlotSet("last_topic", best["topic"])]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in NOT_OURS:  # tried as a follow-up (rules.yml), and it is not one
+            dispatcher.utter_message(response=NOT_OURS[intent])
+            return []
         self._not_sure(dispatcher, results)
         return []
 

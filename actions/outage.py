@@ -39,7 +39,7 @@ class ActionQueryOutage(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(
             text="计划停电会提前7天公告，可以在“网上国网”App的停电公告里按地址查询。"
-            "查询抢修工单进度请转人工客服或拨打95598。",
+            f"查询抢修工单进度请转人工客服或拨打95598。{COMMITMENT_ZH}",
             buttons=[HANDOFF_BUTTON],
         )
         return []

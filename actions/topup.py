@@ -19,6 +19,7 @@ Money safety, in the order a payment can go wrong:
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -91,6 +92,29 @@ class ValidateTopupForm(IdentityFormValidation):
             return {"amount": None, "topup_confirm": None}
         # A changed amount needs a fresh confirmation.
         return {"amount": f"{amount.quantize(MIN_PAYMENT)}", "topup_confirm": None}
+
+
+class ActionAskAmount(Action):
+    """Ask how much, saying first what the account owes (or holds), so 一共还要交多少 is
+    answered and the customer can pay exactly that."""
+
+    def name(self) -> str:
+        return "action_ask_amount"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        try:
+            summary = await svc.account_summary(tracker.get_slot("account_no"))
+        except (svc.ServiceUnavailable, svc.ServiceFailed):
+            summary = {}
+        if summary.get("billing_mode") == "prepaid":
+            dispatcher.utter_message(response="utter_ask_amount_prepaid", balance=yuan(summary["balance"]))
+        elif summary and Decimal(summary.get("unpaid_total") or "0") > 0:
+            dispatcher.utter_message(response="utter_ask_amount_owed", unpaid_total=yuan(summary["unpaid_total"]),
+                                     buttons=[{"title": f"缴清{yuan(summary['unpaid_total'])}",
+                                               "payload": f'/top_up{{"amount": "{summary["unpaid_total"]}"}}'}])
+        else:
+            dispatcher.utter_message(response="utter_ask_amount")
+        return []
 
 
 class ActionAskTopupConfirm(Action):

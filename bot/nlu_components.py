@@ -4,6 +4,8 @@
   (nlu_data/dict) only, without whitespace tokens. Jieba's HMM new-word
   guessing glues numbers to their neighbours ("两千五百度要", "查二") and jieba
   emits spaces as tokens ("户号 3301 234 567"); both misalign entity labels.
+- ``IntentGuard``: what words make certain (不是投诉; 交话费 is another bill) corrects
+  the classifier before the fallback decides.
 - ``EntityNormalizer``: DIET and RegexEntityExtractor may both find the same
   户号; this keeps one entity per span, rejoins addresses DIET tagged in
   pieces, and turns the text into the canonical value from
@@ -185,3 +187,107 @@ def _entity_text(entity: Dict[Text, Any], text: Text) -> Text:
     if "start" in entity and "end" in entity and text:
         return text[entity["start"] : entity["end"]]
     return str(entity.get("value", ""))
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class IntentGuard(GraphComponent):
+    """Corrections to the classifier that words make certain, before the fallback.
+
+    - "我不是投诉": a customer who says it is not a complaint is believed; the next
+      intent in the ranking is taken.
+    - Other bills and utilities (交话费, 信用卡账单, 水费, 房租 …) named without any word
+      of the power domain are not ours: a service intent becomes out_of_scope (certain),
+      so the bot never asks for a 户号 or fills an electricity top-up from them.  The
+      classifier cannot tell 交话费 from 交电费 reliably (one character apart); these
+      lists can.
+    - The reverse: a message that names the power business unambiguously (电费, 户号,
+      发票, 欠多少 …) and no other bill is ours, so out_of_scope gives way to the best
+      intent of ours in the ranking.  The negative set teaches the classifier that short
+      generic questions (发票怎么开) are someone else's; on a power utility's line they
+      are not.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "service_intents": ["query_bill", "top_up", "report_outage", "query_outage",
+                                "ask_tariff", "forecast_bill", "complain", "faq"],
+            # words of the power domain: any of them keeps the classifier's intent
+            "power_words": ["电", "户号", "度", "峰谷", "阶梯", "国网", "95598", "抄表", "跳闸",
+                            "空开", "漏电", "保险丝", "光伏", "并网", "增容", "过户", "表"],
+            # words that on their own mean the power business (when no other bill is named)
+            "business_words": ["电费", "户号", "停电", "电表", "电价", "供电", "用电", "电力", "国网",
+                               "95598", "过户", "发票", "光伏", "充电桩", "阶梯", "峰谷", "抄表", "跳闸",
+                               "增容", "报装", "欠费", "欠多少", "缴费", "交费", "余额"],
+            # other bills, utilities and services a customer may name in a request
+            "foreign_objects": ["话费", "手机费", "流量", "水费", "自来水", "停水", "燃气", "煤气", "天然气",
+                                "暖气", "供暖", "取暖费", "物业", "房租", "租金", "宽带", "网费", "有线",
+                                "信用卡", "花呗", "借呗", "白条", "贷款", "房贷", "车贷", "ETC", "etc",
+                                "停车费", "油费", "加油", "社保", "医保", "公积金", "学费", "保险费",
+                                "罚单", "违章", "快递", "外卖", "机票", "火车票", "酒店", "电影",
+                                "电视剧", "电子邮件", "电脑", "水价", "水表", "二手车", "余额宝", "银行卡",
+                                "支付宝余额", "打车", "电信", "移动", "联通", "英文"],
+            "denied_complaint": "不是(要)?投诉|没(想|要)投诉|不投诉|别当成投诉",
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        import re
+
+        self._service = set(config["service_intents"])
+        self._business = tuple(config["business_words"])
+        self._foreign = tuple(config["foreign_objects"])
+        foreign_power = {w for w in self._foreign if "电" in w}  # 电话, 电梯 … contain 电
+        self._power = tuple(config["power_words"])
+        self._foreign_power = tuple(foreign_power)
+        self._denied = re.compile(config["denied_complaint"])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> IntentGuard:
+        """Creates the component; it has nothing to train or load."""
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = (message.get("intent") or {}).get("name")
+            text = message.get(TEXT) or ""
+            if intent == "complain" and self._denied.search(text):
+                self._take_next(message, exclude={"complain"})
+            elif (intent in self._service or intent == "out_of_scope") and self._names_only_foreign(text):
+                self._set_intent(message, "out_of_scope", certain=True)
+            elif intent == "out_of_scope" and self._names_our_business(text):
+                self._take_next(message, exclude={"out_of_scope", "nlu_fallback"})
+        return messages
+
+    def _names_our_business(self, text: Text) -> bool:
+        return any(w in text for w in self._business) and not any(w in text for w in self._foreign)
+
+    def _names_only_foreign(self, text: Text) -> bool:
+        """Another bill or service is named and nothing of the power domain is."""
+        if not any(word in text for word in self._foreign):
+            return False
+        stripped = text
+        for word in self._foreign_power:  # 电话 is not power: don't let its 电 count
+            stripped = stripped.replace(word, "")
+        return not any(word in stripped for word in self._power)
+
+    @staticmethod
+    def _set_intent(message: Message, name: Text, certain: bool = False) -> None:
+        confidence = 1.0 if certain else (message.get("intent") or {}).get("confidence") or 1.0
+        ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != name]
+        message.set("intent", {"name": name, "confidence": confidence}, add_to_output=True)
+        message.set("intent_ranking", [{"name": name, "confidence": confidence}, *ranking], add_to_output=True)
+
+    def _take_next(self, message: Message, exclude: set) -> None:
+        ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") not in exclude]
+        if ranking:
+            message.set("intent", {"name": ranking[0]["name"], "confidence": ranking[0].get("confidence")},
+                        add_to_output=True)
+            message.set("intent_ranking", ranking, add_to_output=True)

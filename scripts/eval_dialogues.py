@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,11 +39,8 @@ import yaml
 
 from scripts.stack import MODEL_PATH, Stack
 from services import clock, months
-from services.billing.seed import seed
-from services.db import migrate
-from services.settings import REPO_ROOT, Settings
-from tests.conversation.conftest import SEED_ACCOUNTS, Customer
-from tests.postgres import free_port
+from services.settings import REPO_ROOT
+from tests.conversation.conftest import SEED_ACCOUNTS, Customer, prepare_throwaway, throwaway_settings
 
 CONVERSATIONS = REPO_ROOT / "tests" / "dialogues" / "routine.yml"
 REPORT = REPO_ROOT / "reports" / "dialogues.md"
@@ -579,27 +575,6 @@ def render(outcomes: list[Outcome], context: dict[str, str], all_transcripts: bo
 # ---------------------------------------------------------------------------- the stack
 
 
-def throwaway_settings(var_dir: Path) -> Settings:
-    """Free loopback ports and a database under ``var_dir``, as the conversation tests use."""
-    gateway_port = free_port()
-    return Settings(
-        var_dir=var_dir,
-        database_url=f"sqlite:///{var_dir / 'powerdesk.db'}",
-        gateway_port=gateway_port,
-        rasa_url=f"http://127.0.0.1:{free_port()}",
-        action_server_url=f"http://127.0.0.1:{free_port()}",
-        services_url=f"http://127.0.0.1:{gateway_port}/api/v1",
-        service_token=f"eval-{uuid.uuid4().hex}",
-    )
-
-
-def prepare(settings: Settings) -> None:
-    # The knowledge-graph index `make kg` built: reused, not rebuilt.
-    (settings.var_dir / "kg").symlink_to(REPO_ROOT / "var" / "kg", target_is_directory=True)
-    migrate(settings.database_url)
-    seed(settings.database_url, n_accounts=SEED_ACCOUNTS)  # bills up to last month, by the one clock
-
-
 def code_version() -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
@@ -642,13 +617,13 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _interrupt)
     var_dir = Path(tempfile.mkdtemp(prefix="powerdesk-eval-"))
-    settings = throwaway_settings(var_dir)
+    settings = throwaway_settings(var_dir, "eval")
     stack = Stack(settings)
     started = time.monotonic()
     died: list[str] = []
     try:
         try:
-            prepare(settings)
+            prepare_throwaway(settings)
             print(f"eval-dialogues: starting a throw-away stack under {var_dir} (Rasa takes about a minute) …", flush=True)
             stack.start()
         except Exception as exc:  # noqa: BLE001 - whatever stopped it, there is nothing to measure

@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from statistics import mean, pstdev
 from typing import Dict, List, Set, Tuple
@@ -40,6 +40,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E4
 from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 
+from services import clock  # noqa: E402
 from services.textnorm import normalize_entity  # noqa: E402
 
 EntityPair = Tuple[str, str]
@@ -56,6 +57,16 @@ class Scores:
     entity_type_f1: Dict[str, float]
     fallbacks: int
     errors: List[str] = field(default_factory=list)
+    # (text, gold intent, predicted intent, confidence) of every example
+    predictions: List[Tuple[str, str, str, float]] = field(default_factory=list)
+
+
+# The intents that start a service flow (a form or a service call): a request that is
+# not ours must never land in one, and a question about a rule belongs to faq.
+SERVICE_INTENTS = ("query_bill", "top_up", "report_outage", "query_outage", "ask_tariff",
+                   "forecast_bill", "complain", "request_human")
+EVERYDAY = ROOT / "nlu_data" / "everyday_domains.tsv"
+CONFIDENT = 0.7
 
 
 def gold_entities(example: Message) -> Set[EntityPair]:
@@ -119,7 +130,47 @@ def evaluate(model_path: str, examples: List[Message]) -> Scores:
         entity_type_f1=per_type,
         fallbacks=predicted_intents.count("nlu_fallback"),
         errors=errors,
+        predictions=[(e.get("text"), g, p["intent"]["name"], p["intent"].get("confidence") or 0.0)
+                     for e, g, p in zip(examples, gold_intents, parses)],
     )
+
+
+def service_faq_lines(scores: Scores) -> List[str]:
+    """How often a rule question (faq) went to a service flow, and a service request to faq."""
+    to_service = Counter(p for _, g, p, _ in scores.predictions if g == "faq" and p in SERVICE_INTENTS)
+    to_faq = Counter(g for _, g, p, _ in scores.predictions if g in SERVICE_INTENTS and p == "faq")
+    faq_total = sum(1 for _, g, _, _ in scores.predictions if g == "faq")
+    service_total = sum(1 for _, g, _, _ in scores.predictions if g in SERVICE_INTENTS)
+    return [
+        f"- faq questions sent to a service intent: {sum(to_service.values())} of {faq_total}"
+        + (f" ({', '.join(f'{k} {v}' for k, v in to_service.most_common())})" if to_service else ""),
+        f"- service requests sent to faq: {sum(to_faq.values())} of {service_total}"
+        + (f" ({', '.join(f'{k} {v}' for k, v in to_faq.most_common())})" if to_faq else ""),
+    ]
+
+
+def everyday_lines(scores: Scores) -> List[str]:
+    """Everyday requests that are not ours (held-out part of the negative set): the share
+    the NLU sends to a service intent, overall, when confident, and per domain."""
+    if not EVERYDAY.exists():
+        return ["- no negative set (nlu_data/everyday_domains.tsv)"]
+    rows = [line.split("\t", 1) for line in EVERYDAY.read_text(encoding="utf-8").splitlines()[1:] if "\t" in line]
+    domain_of = {text.strip(): domain for domain, text in rows}
+    held = [(domain_of[t.strip()], p, c) for t, g, p, c in scores.predictions if t.strip() in domain_of]
+    if not held:
+        return ["- none of the negative set is in the held-out split"]
+    to_service = [(d, p, c) for d, p, c in held if p in SERVICE_INTENTS]
+    confident = [x for x in to_service if x[2] >= CONFIDENT]
+    lines = [
+        f"- held-out everyday requests: {len(held)} across {len({d for d, _, _ in held})} domains",
+        f"- sent to a service intent: **{len(to_service) / len(held):.1%}** ({len(to_service)}); "
+        f"at confidence ≥ {CONFIDENT}: {len(confident) / len(held):.1%} ({len(confident)})",
+        f"- sent to faq: {sum(1 for _, p, _ in held if p == 'faq') / len(held):.1%}",
+    ]
+    worst = Counter(d for d, _, _ in to_service).most_common(6)
+    if worst:
+        lines.append("- domains with the most: " + ", ".join(f"{d} {n}" for d, n in worst))
+    return lines
 
 
 def train(config: Path, data: str, output: str) -> Tuple[str, float]:
@@ -171,6 +222,7 @@ def mean_std(values: List[float]) -> str:
 def write_report(
     path: Path, command: str, train_seconds: float, heldout: Scores,
     heldout_size: int, train_size: int, folds: List[Scores], total_seconds: float,
+    train_dir: str = "nlu_data/train",
 ) -> None:
     """reports/nlu.md: the figures, how they were produced, and the held-out misses."""
     today = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -179,7 +231,7 @@ def write_report(
         "",
         f"- Date: {today}",
         f"- Command: `{command}`",
-        f"- Data: train `nlu_data/train` ({train_size} examples), held-out `nlu_data/heldout` "
+        f"- Data: train `{train_dir}` ({train_size} examples), held-out `nlu_data/heldout` "
         f"({heldout_size} examples, every 5th authored example per intent, never trained on)",
         f"- Training time (NLU model, held-out run): {train_seconds:.0f} s; whole evaluation: "
         f"{total_seconds / 60:.1f} min",
@@ -198,6 +250,14 @@ def write_report(
         "Top intent confusions (gold → predicted: count):",
         "",
         *bullets([f"{g} → {p}: {n}" for (g, p), n in heldout.confusions]),
+        "",
+        "Service intents and faq (held-out):",
+        "",
+        *service_faq_lines(heldout),
+        "",
+        "Everyday requests that are not ours (held-out part of the negative set):",
+        "",
+        *everyday_lines(heldout),
         "",
     ]
     if folds:
@@ -222,21 +282,23 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
     parser.add_argument("--folds", type=int, default=5, help="0 skips cross-validation")
     parser.add_argument("--report", type=Path, default=ROOT / "reports" / "nlu.md")
+    parser.add_argument("--train-data", default="nlu_data/train", help="training data (e.g. an older copy, to compare)")
+    parser.add_argument("--model", default=None, help="evaluate this trained model instead of training one")
     args = parser.parse_args()
     os.chdir(ROOT)  # config.yml names nlu_data/dict relative to the repo
     started = time.monotonic()
     command = "python scripts/eval_nlu.py " + " ".join(sys.argv[1:])
-    train_data = load_data("nlu_data/train")
+    train_data = load_data(args.train_data)
     heldout_examples = load_data("nlu_data/heldout").intent_examples
     with tempfile.TemporaryDirectory(prefix="eval-nlu-") as workdir:
-        model, train_seconds = train(args.config, "nlu_data/train", workdir)
+        model, train_seconds = (args.model, 0.0) if args.model else train(args.config, args.train_data, workdir)
         heldout = evaluate(model, heldout_examples)
         logging.warning("held-out: intent F1 %.3f, entity F1 %.3f",
                         heldout.intent_macro_f1, heldout.entity_f1)
         folds = cross_validate(args.config, train_data, args.folds, Path(workdir)) if args.folds else []
     write_report(
         args.report, command.strip(), train_seconds, heldout, len(heldout_examples),
-        len(train_data.intent_examples), folds, time.monotonic() - started,
+        len(train_data.intent_examples), folds, time.monotonic() - started, args.train_data,
     )
     print(args.report.read_text(encoding="utf-8"))
 

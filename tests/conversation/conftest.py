@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -22,9 +23,8 @@ from tests.postgres import free_port
 SEED_ACCOUNTS = 200
 
 
-@pytest.fixture(scope="session")
-def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    var_dir = tmp_path_factory.mktemp("stack-var")
+def throwaway_settings(var_dir: Path, token_prefix: str = "test") -> Settings:
+    """Free loopback ports and a database under ``var_dir`` (also used by make eval-dialogues)."""
     gateway_port = free_port()
     return Settings(
         var_dir=var_dir,
@@ -33,19 +33,27 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         rasa_url=f"http://127.0.0.1:{free_port()}",
         action_server_url=f"http://127.0.0.1:{free_port()}",
         services_url=f"http://127.0.0.1:{gateway_port}/api/v1",
-        service_token=f"test-{uuid.uuid4().hex}",
+        service_token=f"{token_prefix}-{uuid.uuid4().hex}",
     )
+
+
+def prepare_throwaway(settings: Settings) -> None:
+    """The KG index `make kg` built (linked, not rebuilt) and a migrated, seeded database."""
+    (settings.var_dir / "kg").symlink_to(REPO_ROOT / "var" / "kg", target_is_directory=True)
+    migrate(settings.database_url)
+    seed(settings.database_url, n_accounts=SEED_ACCOUNTS)  # bills up to last month, by the one clock
+
+
+@pytest.fixture(scope="session")
+def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return throwaway_settings(tmp_path_factory.mktemp("stack-var"))
 
 
 @pytest.fixture(scope="session")
 def stack(stack_settings: Settings) -> Iterator[Stack]:
     if not (REPO_ROOT / MODEL_PATH).exists():
         pytest.fail("no trained Rasa model: run `make model` (make test does it)")
-    # The knowledge-graph index `make kg` built: reused, not rebuilt per test session.
-    (stack_settings.var_dir / "kg").symlink_to(REPO_ROOT / "var" / "kg", target_is_directory=True)
-    migrate(stack_settings.database_url)
-    # Bills up to last month, so 上个月 and 这个月 mean what they say today.
-    seed(stack_settings.database_url, n_accounts=SEED_ACCOUNTS)  # today by the one clock
+    prepare_throwaway(stack_settings)
     with Stack(stack_settings) as running:
         yield running
 

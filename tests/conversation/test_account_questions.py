@@ -112,3 +112,24 @@ def test_a_follow_up_month_after_a_bill_shows_that_months_bill(customer: Custome
     bill = billing.get("/accounts/3300000003/bills", params={"month": month}).json()["bills"][0]
     text = Customer.text_of(customer.say("那上上个月的呢"))
     assert month_zh(month) in text and f"{bill['total_amount']}元" in text
+
+
+def test_why_is_my_bill_high_compares_it_with_last_month_and_last_year(customer: Customer,
+                                                                       billing: httpx.Client) -> None:
+    text = Customer.text_of(verified_answer(customer, "为什么这个月电费比上个月高这么多", ("3300000003", "2468")))
+    bills = {m: billing.get("/accounts/3300000003/bills", params={"month": m}).json()["bills"][0]
+             for m in (months_ago(1), months_ago(2), months_ago(13))}
+    for month, bill in bills.items():
+        assert month_zh(month) in text and f"{bill['kwh_total']}度" in text, month
+    assert "非常抱歉" not in text  # a question, not a complaint
+
+
+def test_not_a_complaint_is_believed(customer: Customer) -> None:
+    text = Customer.text_of(customer.say("我不是投诉 就是想查一下上个月的电费"))
+    assert "非常抱歉" not in text and "户号" in text
+
+
+@pytest.mark.parametrize("request_text", ["帮我交100块话费", "查一下我的信用卡账单", "我要交水费", "帮我把这个月的房租交了"])
+def test_other_bills_are_out_of_scope(customer: Customer, request_text: str) -> None:
+    text = Customer.text_of(customer.say(request_text))
+    assert "不在我的服务范围" in text and "户号" not in text

@@ -167,3 +167,18 @@ def test_business_question_then_follow_up_from_the_same_topic(customer: Customer
 def test_tariff_question_computes_from_the_tariff_table(customer: Customer) -> None:
     text = Customer.text_of(customer.say("用了300度电要交多少钱"))
     assert "300" in text and "元" in text and "依据" in text
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("帮我交100块话费", "out_of_scope"), ("查一下我的信用卡账单", "out_of_scope"),  # another bill, named
+    ("发票怎么开", "faq"), ("欠多少", "query_bill"),                               # ours, by their words
+    ("我不是投诉 就是想查一下上个月的电费", "query_bill"),                           # 不是投诉 is believed
+])
+def test_words_that_make_the_intent_certain(customer: Customer, text: str, intent: str) -> None:
+    parsed = customer.client.post("/api/v1/nlu/parse", json={"text": text}).json()
+    assert parsed["intent"]["name"] == intent, parsed["intent"]
+
+
+def test_after_an_faq_answer_an_unrelated_question_is_still_out_of_scope(customer: Customer) -> None:
+    assert "过户" in Customer.text_of(customer.say("买了二手房，电费户名要怎么过户"))
+    assert "不在我的服务范围" in Customer.text_of(customer.say("今天天气怎么样"))

@@ -9,9 +9,11 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from sqlalchemy import exists
 
+from services.billing.models import Account, Bill
 from services.masking import mask_account_no
-from tests.conversation.conftest import Customer
+from tests.conversation.conftest import Customer, take_spare
 
 pytestmark = pytest.mark.conversation
 
@@ -166,3 +168,13 @@ def test_repeating_the_account_number_does_not_reset_the_failure_count(
     customer.say("查电费")
     reply = Customer.text_of(customer.say(account_no))  # known in this conversation: said at once
     assert "暂停" in reply and "元" not in reply
+
+
+def test_the_amount_prompt_says_what_is_owed(customer: Customer, billing: httpx.Client, stack) -> None:
+    owing = take_spare(stack, Account.billing_mode == "postpaid",
+                       exists().where(Bill.account_no == Account.account_no, Bill.paid.is_(False)))
+    customer.say("我一共还要交多少钱才能把电费都交清")
+    customer.say(owing[0])
+    text = Customer.text_of(customer.say(owing[1]))
+    unpaid = billing.get(f"/accounts/{owing[0]}").json()["unpaid_total"]
+    assert f"{unpaid}元" in text
