@@ -182,3 +182,9 @@ def test_words_that_make_the_intent_certain(customer: Customer, text: str, inten
 def test_after_an_faq_answer_an_unrelated_question_is_still_out_of_scope(customer: Customer) -> None:
     assert "过户" in Customer.text_of(customer.say("买了二手房，电费户名要怎么过户"))
     assert "不在我的服务范围" in Customer.text_of(customer.say("今天天气怎么样"))
+
+
+@pytest.mark.parametrize("question", ["你叫什么名字", "你是机器人吗"])
+def test_questions_about_the_bot_itself_are_in_scope(customer: Customer, question: str) -> None:
+    text = Customer.text_of(customer.say(question))
+    assert "小电" in text and "不在我的服务范围" not in text
