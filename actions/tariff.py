@@ -44,10 +44,17 @@ def describe_plan(plan: dict) -> str:
     return f"{plan['name_zh']}（{CYCLE_ZH.get(plan['cycle'], plan['cycle'])}）：" + "；".join(tiers) + "。"
 
 
+UNKNOWN_HERE_ZH = "这里暂无经核实的资料，请以当地供电公司公布为准，可拨打95598或在网上国网App查询。"
+
+
 def describe_tariff(overview: dict) -> str:
-    lines = [describe_plan(plan) for plan in overview["plans"]]
-    if not any(plan.get("tou_windows") for plan in overview["plans"]):
-        lines.append("峰谷时段的具体起止时间以当地供电公司公布为准。")
+    """The province's price levels, what the table does not know about peak/valley, and its basis."""
+    plans = overview["plans"]
+    lines = [describe_plan(plan) for plan in plans]
+    if not any(plan.get("time_of_use") for plan in plans):
+        lines.append(f"{overview['name_zh']}居民峰谷电价和峰谷时段，{UNKNOWN_HERE_ZH}")
+    elif not any(plan.get("tou_windows") for plan in plans):
+        lines.append(f"{overview['name_zh']}居民峰谷电的具体起止时段，{UNKNOWN_HERE_ZH}")
     lines.append(f"（依据：{overview['source']}）")
     return "\n".join(lines)
 

@@ -1,11 +1,19 @@
-"""Which province a customer's words name: 北京用两百度电多少钱, 在杭州一度电多少钱.
+"""Which province a customer's words name (北京用两百度电多少钱, 在杭州一度电多少钱), and
+whose rules answer a customer.
 
-Tariffs differ by province, so a question that names one is answered with that
-province's table, and a province without a table is said to be unknown rather than
-priced as another.  The keys are the tariff tables' names (services/billing/tariffs/
-<key>.yml); all 34 provincial-level divisions are listed so that one without a table is
-recognised too.  Cities map to their province: every provincial capital and
-sub-provincial city, and every prefecture of the provinces that have a table.
+Tariffs and other rules differ by province, so a question that names one is answered
+with that province's figures, and a province without data is said to be unknown rather
+than answered with another's.  :func:`customer_province` is the rule for whose province
+an answer is for (named, else the verified account's, else a default); the FAQ answers
+(knowledge_graph.answers) use it, the tariff engine (services.billing.tariff) looks a
+table up by key, name or city with :func:`province_of`, the tariff replies
+(actions/tariff.py) apply the same order with :func:`province_named_in`, and the
+knowledge graph reads which province a fact is about with :func:`province_named_in`.
+
+The keys are the tariff tables' names (services/billing/tariffs/<key>.yml); all 34
+provincial-level divisions are listed so that one without a table is recognised too.
+Cities map to their province: every provincial capital and sub-provincial city, and
+every prefecture of the provinces that have a table.
 Standard library only.
 """
 from __future__ import annotations
@@ -78,3 +86,17 @@ def province_named_in(text: str) -> Province | None:
 def province_name(key: str) -> str:
     """"beijing" -> "北京"."""
     return PROVINCES.get(key, (key, ()))[0]
+
+
+def province_of(value: str | None) -> Province | None:
+    """The province a key ("beijing") or a name or city ("北京", "杭州") stands for, or None."""
+    key = (value or "").strip().lower()
+    if key in PROVINCES:
+        return Province(key, PROVINCES[key][0])
+    return province_named_in(value or "")
+
+
+def customer_province(text: str = "", account_province: str | None = None, default: str | None = None) -> Province | None:
+    """Whose rules answer the customer: the province their words name, else the verified
+    account's, else ``default`` (a key), else None (unknown: answer without provincial figures)."""
+    return province_named_in(text) or province_of(account_province) or province_of(default)

@@ -1,10 +1,14 @@
 """Late fees (电费违约金) on bills not paid by their due date.
 
-Rule used (供电营业规则, 1996, 第九十八条): residential customers pay 1‰ of the amount owed
-per day overdue; other customers 2‰ per day for arrears of the current year and 3‰ per
-day for arrears carried into a later year; a total under 1 元 is charged as 1 元.
-NOTE: this rule is NOT in /work/shared/reference/power-facts.md — verify it against the
-current 供电营业规则 (revised 2024) before showing late fees to real customers.
+The rule is national; only the due date is local (services/billing/cycle.py).  From the
+day after the due date to the day of payment, residential customers pay 1‰ of the
+amount owed per day; other customers 2‰ per day for arrears of the current year and 3‰
+per day for arrears carried into a later year; a total under 1 元 is charged as 1 元.
+Basis: 《供电营业规则》 (revised, in force from 2024-06-01; the figures are those of the
+1996 text's article on late fees, whose number in the revised text is not checked, so
+none is cited) and 《电力供应与使用条例》 (1‰–3‰ a day).  The knowledge graph explains
+the same rule to customers (fact ``fee.late_fee`` in knowledge_graph/data/facts.yaml);
+tests/unit/test_facts_late_fee.py keeps the two in step.
 """
 from __future__ import annotations
 

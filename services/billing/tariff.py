@@ -1,8 +1,12 @@
 """The tariff engine: residential tiered pricing (阶梯电价) with optional time-of-use.
 
-Prices live in one YAML table per province under ``tariffs/`` (each names its source),
-so a price change is a data change, never a code change.  Everything here is a pure
-function of its arguments: no database, no clock, no HTTP.
+Prices live in one YAML table per province under ``tariffs/``, so a price change is a
+data change, never a code change.  Each table carries its basis as a customer reads it
+(``basis_zh``, kept as ``source`` on the table and its plans: a document's name and a
+caveat for whatever the references do not state) and its full ``references`` for the
+data and the agent view.  A province is looked up by key, name or city through
+:mod:`services.regions`, as the knowledge graph's answers are.  Everything here is a
+pure function of its arguments: no database, no clock, no HTTP.
 
 How a bill is computed, the way the utilities do it:
 
@@ -24,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from services.errors import Invalid, NotFound
+from services.regions import province_of
 
 TARIFF_DIR = Path(__file__).resolve().parent / "tariffs"
 FEN = Decimal("0.01")
@@ -58,6 +63,7 @@ class TariffPlan:
     cycle_start_month: int = 1
     time_of_use: bool = False
     tou_windows: dict | None = None
+    source_verified: bool = True  # False: ``source`` carries a caveat (see ProvinceTariff.references)
 
     def months_before_in_cycle(self, month: str) -> list[str]:
         """The months (YYYY-MM) of the same tier cycle that come before ``month``."""
@@ -73,12 +79,28 @@ class TariffPlan:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """One source behind a tariff table, for the data and the agent view."""
+
+    document: str
+    issuer: str
+    date: str
+    url: str
+    doc_no: str
+    checked_on: str  # YYYY-MM-DD
+    status: str  # "verified" (an official document) or "unverified"
+    covers: str  # which figures of the table it supports
+
+
+@dataclass(frozen=True)
 class ProvinceTariff:
     province: str
     name_zh: str
-    source: str
+    source: str  # the basis as a customer reads it (basis_zh)
     default_plan: str
     plans: dict[str, TariffPlan]
+    references: tuple[Reference, ...] = ()
+    verified: bool = True  # every reference is an official document (else ``source`` carries a caveat)
 
 
 @dataclass(frozen=True)
@@ -157,7 +179,7 @@ class BillBreakdown:
 # ---------------------------------------------------------------------------- loading
 
 
-def _plan_from_yaml(raw: dict, province: str, source: str) -> TariffPlan:
+def _plan_from_yaml(raw: dict, province: str, source: str, verified: bool) -> TariffPlan:
     tiers = tuple(
         Tier(
             number=int(t["tier"]),
@@ -173,7 +195,8 @@ def _plan_from_yaml(raw: dict, province: str, source: str) -> TariffPlan:
         name_zh=raw["name_zh"],
         cycle=raw["cycle"],
         tiers=tiers,
-        source=raw.get("source", source),
+        source=raw.get("basis_zh", source),
+        source_verified=verified,
         cycle_start_month=int(raw.get("cycle_start_month", 1)),
         time_of_use=bool(raw.get("time_of_use", False)),
         tou_windows=raw.get("tou_windows"),
@@ -184,10 +207,17 @@ def available_provinces() -> list[str]:
     return sorted(p.stem for p in TARIFF_DIR.glob("*.yml"))
 
 
+def _reference(raw: dict) -> Reference:
+    fields = ("document", "issuer", "date", "url", "doc_no", "checked_on", "covers")
+    return Reference(status=str(raw.get("status") or "verified"), **{name: str(raw.get(name) or "") for name in fields})
+
+
 @lru_cache(maxsize=None)
 def load_tariff(province: str) -> ProvinceTariff:
-    """The province's tariff table; NotFound for a province without one."""
-    key = province.strip().lower()
+    """The province's tariff table, by key, name or city ("beijing", "北京", "杭州");
+    NotFound for a province without one."""
+    named = province_of(province)
+    key = named.key if named else province.strip().lower()
     if key not in available_provinces():
         raise NotFound(
             "unknown_province",
@@ -195,8 +225,11 @@ def load_tariff(province: str) -> ProvinceTariff:
             "暂无该省份的电价表。",
         )
     raw = yaml.safe_load((TARIFF_DIR / f"{key}.yml").read_text(encoding="utf-8"))
-    plans = {p["code"]: _plan_from_yaml(p, raw["province"], raw["source"]) for p in raw["plans"]}
-    return ProvinceTariff(raw["province"], raw["name_zh"], raw["source"], raw["default_plan"], plans)
+    references = tuple(_reference(item) for item in raw.get("references") or [])
+    verified = bool(references) and all(ref.status == "verified" for ref in references)
+    plans = {p["code"]: _plan_from_yaml(p, raw["province"], raw["basis_zh"], verified) for p in raw["plans"]}
+    return ProvinceTariff(raw["province"], raw["name_zh"], raw["basis_zh"], raw["default_plan"], plans, references,
+                          verified)
 
 
 def find_plan(code: str) -> TariffPlan:

@@ -72,3 +72,19 @@ def test_bad_input_is_422_with_a_clear_message(client, path, code):
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == code and error["message"] and error["message_zh"]
+
+
+def test_customers_see_document_names_and_agents_see_the_full_reference(client):
+    body = client.get(f"{BASE}/search", params={"q": "电费违约金怎么算", "k": 1}).json()
+    top = body["results"][0]
+    assert top["topic"] == "late_fee"
+    titles = [source["title"] for source in top["sources"]]
+    assert "《供电营业规则》" in titles and not any(c.isascii() and c.isalpha() for t in titles for c in t)
+    nodes = {node["id"]: node for node in client.get(f"{BASE}/topics/late_fee").json()["nodes"]}
+    assert "ndrc.gov.cn" in nodes["fee.late_fee"]["source_ref"] and "核对于" in nodes["fee.late_fee"]["source_ref"]
+
+
+def test_a_followup_cites_no_unverified_source(client):
+    body = client.get(f"{BASE}/topics/payment_channels/followup", params={"q": "在哪里能交"}).json()
+    assert "支付宝" in body["answer"] and "为准" in body["answer"]
+    assert all(source["key"] != "third_party_payment" for source in body["sources"])

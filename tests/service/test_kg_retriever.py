@@ -75,3 +75,31 @@ def test_an_operator_model_directory_is_used_without_training(built, tmp_path):
     assert not info.reused and meta["model_dir"] == str(operator_model)
     assert not (info.index_dir / "model").exists()  # nothing was trained
     assert Retriever.load(info.index_dir).search("停电了怎么报修", k=1).results[0].topic == "repair_commitment"
+
+
+# What the customer reads from the retriever (issue 11): the answer of the topic found.
+@pytest.mark.parametrize("question", ["不交电费会怎样", "欠着费会不会被停电", "滞纳金不交会怎样"])
+def test_what_happens_if_i_do_not_pay_gives_the_late_fee_and_the_notice_rule(retriever, question):
+    top = retriever.search(question, k=3).results[0]
+    assert top.topic in {"arrears_disconnection", "late_fee"}
+    for text in ("千分之一", "经催交仍未交", "停电前3至7天会把停电通知书送达", "停电前30分钟"):
+        assert text in top.answer, (question, top.topic, text)
+
+
+@pytest.mark.parametrize("question, slug, says, never", [
+    ("浙江的谷电时间是几点", "tou_periods", ["浙江居民峰谷电的具体起止时段，这里暂无经核实的资料", "95598"],
+     ["上海", "广东", "江苏", "6:00", "22:00"]),
+    ("代理购电是什么意思", "grid_agency_purchase", ["工商业用户", "不属于代理购电"], ["户号即可代缴"]),
+    ("余电上网多少钱一度", "pv_feed_in_price", ["没有经核实的价格", "发展改革委"], ["元"]),
+    ("欠费了会不会停电", "arrears_disconnection", ["停电前3至7天", "3日内恢复供电", "千分之一"], ["24小时内", "提前7天送达"]),
+    ("违约金怎么收的", "late_fee", ["次日", "千分之一", "不足1元的按1元"], ["各地规定不同"]),
+    ("支付宝怎么交电费", "payment_channels", ["支付宝", "网上国网App"], ["95598供电服务热线"]),
+    ("物业不同意装充电桩", "ev_charger_property", ["物业服务企业应配合"], ["户主有效身份证件"]),
+    ("过户时发现上家欠了电费 该谁来交", "previous_owner_arrears", ["原用户应先和供电企业结清电费"], []),
+])
+def test_the_answer_a_customer_reads_states_the_sourced_fact(retriever, question, slug, says, never):
+    top = retriever.search(question, k=3).results[0]
+    assert top.topic == slug
+    assert all(text in top.answer for text in says), top.answer
+    assert not any(text in top.answer for text in never), top.answer
+    assert all(source["title"] and "China Daily" not in source["title"] for source in top.sources)

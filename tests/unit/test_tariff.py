@@ -137,3 +137,22 @@ def test_explanation_mentions_tiers_and_total():
 def test_negative_usage_is_invalid():
     with pytest.raises(Invalid):
         compute_bill(ZJ, -1)
+
+
+def test_a_table_is_found_by_the_province_name_a_customer_uses():
+    assert load_tariff("北京").plans == load_tariff("beijing").plans
+    assert load_tariff("宁波").province == "zhejiang"
+
+
+def test_the_basis_a_customer_reads_is_chinese_with_a_caveat_where_unverified():
+    # Beijing's prices rest on a newspaper report and its annual tiers are derived:
+    # the basis says so, and names neither the paper nor anything in English.
+    beijing = load_tariff("beijing")
+    assert not beijing.verified and all(ref.status == "unverified" for ref in beijing.references)
+    assert "未经北京市官方文件核实" in beijing.source and "推算" in beijing.source
+    assert BJ_ANNUAL.source == beijing.source and not BJ_ANNUAL.source_verified
+    zhejiang = load_tariff("zhejiang")
+    assert zhejiang.source.startswith("浙江省物价局2012年居民阶梯电价通知")
+    assert any(ref.status == "verified" and ref.url for ref in zhejiang.references)
+    for table in (beijing, zhejiang):
+        assert "China Daily" not in table.source and not any(c.isascii() and c.isalpha() for c in table.source)
