@@ -4,3 +4,5 @@
 def import_all_models() -> None:
     import services.billing.models  # noqa: F401
     import services.conversations.models  # noqa: F401
+    import services.outage.models  # noqa: F401
+    import services.outbox.models  # noqa: F401

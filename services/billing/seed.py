@@ -10,8 +10,18 @@ Decisions a reader should know:
   tests pass on any date.  The same ``today`` always gives the same data.  Accounts
   "open" at the first month, so their first tier cycle starts at zero.
 * Randomness: one ``random.Random(seed)`` drives everything, in a fixed order.
-* Usage: a household's typical month is log-normal (median ~190 kWh) times a seasonal
-  factor — summer air-conditioning (Jul/Aug) and winter heating (Dec-Feb) peaks.
+* Usage (``_kwh_series``): a household's month = its base kWh (log-normal, median ~190)
+  x its trend x a seasonal factor x a persistent deviation, now and then a month away.
+  The seasonal factor is a baseline plus a summer air-conditioning bump (Jun-Sep, highest
+  in Aug) and a winter heating bump (Nov-Mar, highest in Jan), each scaled by how much
+  this household cools and heats (log-normal around 1; Beijing's winter bump is smaller:
+  most homes there have district heating) and by the region's weather that month (a
+  hotter summer or colder winter than normal moves every household in the province).
+  The deviation is AR(1) on the log scale (a household that used more than usual last
+  month tends to again).  30% of households have a trend (-10% to +15% a year), 10% a
+  step change from one month on (x0.75 to x1.30: someone moved in or out, a new
+  appliance), and any month has a 2% chance of being mostly away (x0.35 to x0.70).
+  Demo accounts have the average seasonal shape, no trend, step or month away.
 * Bills come from the tariff engine; issue and due dates from ``cycle.py`` (the 1st and
   the 25th of the month after the period: demo conventions, not rules from the reference).  About 5% of postpaid accounts owe
   1-3 past-due bills; the latest bill of many postpaid accounts is unpaid but not yet due;
@@ -54,8 +64,17 @@ DEMO_FILE = Path(__file__).resolve().parent / "demo_accounts.yml"
 PLAN_MIX = [("zhejiang-annual", 0.45), ("zhejiang-annual-tou", 0.20), ("beijing-monthly", 0.20), ("beijing-annual", 0.15)]
 ACCOUNT_PREFIX = {"zhejiang": "33", "beijing": "11"}
 PREPAID_SHARE, ARREARS_SHARE, LOW_BALANCE_SHARE, LATEST_UNPAID_SHARE = 0.25, 0.05, 0.10, 0.35
-# Seasonal factor by calendar month: winter heating and summer air-conditioning peaks.
-SEASON = {1: 1.35, 2: 1.25, 3: 1.00, 4: 0.85, 5: 0.90, 6: 1.15, 7: 1.60, 8: 1.70, 9: 1.20, 10: 0.90, 11: 0.95, 12: 1.25}
+# Seasonal factor by calendar month = BASELINE + cooling x COOLING + heating x HEATING
+# (a household with cooling = heating = 1 and Zhejiang's winter: 1.35 in Jan, 0.85 in Apr,
+# 1.70 in Aug).  HEATING_SCALE: Beijing's homes mostly have district heating.
+BASELINE = 0.85
+COOLING = {5: 0.05, 6: 0.30, 7: 0.75, 8: 0.85, 9: 0.35, 10: 0.05}
+HEATING = {11: 0.10, 12: 0.40, 1: 0.50, 2: 0.40, 3: 0.15}
+HEATING_SCALE = {"zhejiang": 1.0, "beijing": 0.6}
+WEATHER_SD = 0.12  # a month's regional weather anomaly, as a share of its heating/cooling use
+TREND_SHARE, TREND_RANGE = 0.30, (-0.10, 0.15)  # households with a trend; its yearly change
+STEP_SHARE, STEP_RANGE = 0.10, (0.75, 1.30)  # households whose usage steps once; the factor
+AWAY_SHARE, AWAY_RANGE = 0.02, (0.35, 0.70)  # chance of a month mostly away; its factor
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国文辉玲红春梅海燕鹏飞俊婷"
@@ -89,6 +108,15 @@ class Profile:
     unpaid_months: int = 0
     balance: Decimal | None = None
     valley_share: float = 0.0
+    # The usage shape (``_kwh_series``); the defaults are the demo accounts' average household.
+    cooling: float = 1.0  # summer air-conditioning, times the regional norm
+    heating: float = 1.0  # winter heating, times the regional norm
+    growth: float = 0.0  # trend: change per year (0.08 = +8 %)
+    step_at: int | None = None  # month index from which usage is multiplied by ``step``
+    step: float = 1.0
+    persistence: float = 0.5  # AR(1) coefficient of the log deviation from the usual month
+    noise: float = 0.06  # sd of each month's new log deviation
+    away_share: float = 0.0  # chance of a month mostly away from home
 
 
 @dataclass
@@ -116,7 +144,18 @@ def _mobile(rng: random.Random) -> str:
     return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
 
 
-def _generated_profiles(rng: random.Random, n: int, taken: set[str]) -> list[Profile]:
+def _draw_shape(rng: random.Random, profile: Profile, n_months: int) -> None:
+    """The household's own seasonal amplitudes, trend, step change and noise."""
+    profile.cooling, profile.heating = rng.lognormvariate(0, 0.35), rng.lognormvariate(0, 0.45)
+    if rng.random() < TREND_SHARE:
+        profile.growth = rng.uniform(*TREND_RANGE)
+    if rng.random() < STEP_SHARE:
+        profile.step_at, profile.step = rng.randrange(1, n_months), rng.uniform(*STEP_RANGE)
+    profile.persistence, profile.noise = rng.uniform(0.3, 0.7), rng.uniform(0.05, 0.12)
+    profile.away_share = AWAY_SHARE
+
+
+def _generated_profiles(rng: random.Random, n: int, taken: set[str], n_months: int = MONTHS) -> list[Profile]:
     plans, weights = zip(*PLAN_MIX)
     profiles = []
     for i in range(n):
@@ -137,6 +176,7 @@ def _generated_profiles(rng: random.Random, n: int, taken: set[str]) -> list[Pro
             profile.scenario, profile.unpaid_months = "latest_unpaid", 1
         if prepaid and profile.balance is None:
             profile.balance = Decimal(rng.randrange(2000, 80000)) / 100
+        _draw_shape(rng, profile, n_months)
         profiles.append(profile)
     return profiles
 
@@ -151,9 +191,38 @@ def _demo_profiles() -> list[Profile]:
     ]
 
 
-def _monthly_usage(rng: random.Random, profile: Profile, plan: TariffPlan, period: str) -> Usage:
-    month = int(period[5:])
-    kwh = max(0, round(profile.base_kwh * SEASON[month] * rng.uniform(0.88, 1.12)))
+def _weather(rng: random.Random, periods: list[str]) -> dict[tuple[str, str], float]:
+    """Each province's weather anomaly per month: the share by which heating and cooling
+    use is above (hotter summer, colder winter) or below the norm, for every household."""
+    return {(province, period): rng.gauss(0.0, WEATHER_SD)
+            for province in sorted(ACCOUNT_PREFIX) for period in periods}
+
+
+def _seasonal_factor(profile: Profile, month: int, anomaly: float) -> float:
+    heating = profile.heating * HEATING_SCALE[profile.province] * HEATING.get(month, 0.0)
+    bumps = profile.cooling * COOLING.get(month, 0.0) + heating
+    return BASELINE + bumps * (1.0 + anomaly)
+
+
+def _kwh_series(rng: random.Random, profile: Profile, periods: list[str],
+                weather: dict[tuple[str, str], float]) -> list[int]:
+    """The household's total kWh per month (the shape is described in the module docstring)."""
+    stationary_sd = profile.noise / math.sqrt(1.0 - profile.persistence ** 2)
+    deviation = rng.gauss(0.0, stationary_sd)
+    series = []
+    for index, period in enumerate(periods):
+        level = profile.base_kwh * (1.0 + profile.growth) ** (index / 12)
+        if profile.step_at is not None and index >= profile.step_at:
+            level *= profile.step
+        season = _seasonal_factor(profile, int(period[5:]), weather[(profile.province, period)])
+        deviation = profile.persistence * deviation + rng.gauss(0.0, profile.noise)
+        away = rng.uniform(*AWAY_RANGE) if rng.random() < profile.away_share else 1.0
+        series.append(max(0, round(level * season * math.exp(deviation) * away)))
+    return series
+
+
+def _metered(rng: random.Random, profile: Profile, plan: TariffPlan, kwh: int) -> Usage:
+    """A month's kWh as the meter reports it: all flat, or split into peak and valley."""
     if not plan.time_of_use:
         return Usage(flat=kwh)
     valley = round(kwh * profile.valley_share * rng.uniform(0.9, 1.1))
@@ -173,8 +242,9 @@ def _customer_details(rng: random.Random, profile: Profile) -> dict:
     }
 
 
-def _add_account(rows: SeedRows, rng: random.Random, profile: Profile, periods: list[str], today: date) -> None:
-    """The customer, the account and its 24 months of readings, bills and payments."""
+def _add_account(rows: SeedRows, rng: random.Random, profile: Profile, periods: list[str], today: date,
+                 weather: dict[tuple[str, str], float]) -> None:
+    """The customer, the account and its months of readings, bills and payments."""
     plan = find_plan(profile.plan)
     profile.valley_share = rng.uniform(0.30, 0.45)
     customer_id = rows.add(Customer, _customer_details(rng, profile))
@@ -186,8 +256,9 @@ def _add_account(rows: SeedRows, rng: random.Random, profile: Profile, periods: 
     })
     used_in_cycle: dict[str, int] = {}  # cycle (year, or month for the monthly form) -> kWh so far
     unpaid_from = len(periods) - profile.unpaid_months
+    kwh_series = _kwh_series(rng, profile, periods, weather)
     for index, period in enumerate(periods):
-        usage = _monthly_usage(rng, profile, plan, period)
+        usage = _metered(rng, profile, plan, kwh_series[index])
         cycle = period[:4] if plan.cycle == "annual" else period  # calendar-year cycles (tariff YAML)
         breakdown = compute_bill(plan, usage, used_in_cycle.get(cycle, 0))
         used_in_cycle[cycle] = used_in_cycle.get(cycle, 0) + usage.total
@@ -238,8 +309,12 @@ def _add_top_up(rows: SeedRows, rng: random.Random, profile: Profile, today: dat
         "created_at": _midnight(today - timedelta(days=rng.randint(3, 25)))})
 
 
-def generate(n_accounts: int = DEFAULT_ACCOUNTS, today: date | None = None, seed: int = DEFAULT_SEED) -> SeedRows:
-    """All seed rows, computed in memory; the same arguments always give the same rows."""
+def generate(n_accounts: int = DEFAULT_ACCOUNTS, today: date | None = None, seed: int = DEFAULT_SEED,
+             n_months: int = MONTHS) -> SeedRows:
+    """All seed rows, computed in memory; the same arguments always give the same rows.
+
+    ``n_months`` other than the database's 24: the forecast backtest's longer histories
+    from the same generator (``seed()`` always writes 24)."""
     today = today or clock.today()
     rng = random.Random(seed)
     rows = SeedRows()
@@ -247,11 +322,12 @@ def generate(n_accounts: int = DEFAULT_ACCOUNTS, today: date | None = None, seed
         for plan in load_tariff(province).plans.values():
             rows.add(TariffPlanRow, {"code": plan.code, "province": plan.province, "name_zh": plan.name_zh,
                                      "cycle": plan.cycle, "time_of_use": plan.time_of_use, "source": plan.source})
-    periods = months_ending_before(today)
+    periods = months_ending_before(today, n_months)
+    weather = _weather(rng, periods)
     demos = _demo_profiles()
-    profiles = demos + _generated_profiles(rng, n_accounts, {d.account_no for d in demos})
+    profiles = demos + _generated_profiles(rng, n_accounts, {d.account_no for d in demos}, n_months)
     for profile in profiles:
-        _add_account(rows, rng, profile, periods, today)
+        _add_account(rows, rng, profile, periods, today, weather)
     return rows
 
 
@@ -276,15 +352,19 @@ def write(session: Session, rows: SeedRows, chunk: int = 20_000) -> None:
 
 def seed(url: str | None = None, n_accounts: int = DEFAULT_ACCOUNTS, today: date | None = None,
          seed_value: int = DEFAULT_SEED, run_migrations: bool = True) -> bool:
-    """Migrate and seed the database at ``url`` once; False if it already had accounts."""
+    """Migrate and seed the database at ``url`` once, then renew the demo outages;
+    False if it already had accounts."""
     url = url or get_settings().database_url
     if run_migrations:
         migrate(url)
     with session_scope(url) as session:
-        if is_seeded(session):
-            return False
-        write(session, generate(n_accounts, today, seed_value))
-    return True
+        fresh = not is_seeded(session)
+        if fresh:
+            write(session, generate(n_accounts, today, seed_value))
+    from services.outage.seed import seed_outages  # imported here: that module imports this one
+
+    seed_outages(url, today)  # the demo's planned outages and faults, kept current on every run
+    return fresh
 
 
 def main() -> None:

@@ -1,0 +1,20 @@
+"""Outages (issue 12): repair tickets from customers' reports, and planned outages.
+
+Read top-down:
+
+* ``address.py``   — addresses normalized (jionlp for province/city/district, then street,
+                     number, building, unit, room) so that two writings of one place match.
+* ``models.py``    — the tables (migration: services/migrations/versions/0004_outage.py).
+* ``promise.py``   — the average arrival time promised by area type, with its source.
+* ``codes.py``     — readable ids: QX20261123-0042 (tickets), JH20261125-0003 (planned).
+* ``tickets.py``   — opening a ticket, its status path and history, finding open faults.  No HTTP.
+* ``planned.py``   — announcing, cancelling and finding planned outages.  No HTTP.
+* ``reports.py``   — a customer's report: an existing ticket, a planned outage, a known
+                     fault, or a new ticket; idempotent under concurrency.  No HTTP.
+* ``views.py``     — the typed, masked shapes the service hands out (and the API returns).
+* ``times.py``     — stored in UTC, shown in China time.
+* ``api.py``       — the thin HTTP router (mounted at /outage in services/app.py).
+* ``seed.py``      — demo outages around the clock's now, on the demo accounts' addresses.
+* ``address_benchmark.py`` with ``address_examples.tsv`` — jionlp vs cpca on the project's
+                     addresses (reports/address.md).
+"""

@@ -1,0 +1,140 @@
+"""What the outage service hands out: typed shapes, with personal data already masked.
+
+The service functions return these and the HTTP router declares them as its response
+models, so the action server, crews and operators read one documented shape.  A contact
+mobile appears only masked (138****5678); free text a customer or crew wrote (the raw
+address, descriptions, notes) passes through services.masking.mask_text.  Times are
+China time (+08:00).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from services.masking import mask_text
+from services.outage.address import NormalizedAddress
+
+ReportCase = Literal["created", "existing_ticket", "planned_outage", "known_fault", "none"]
+
+
+class AddressView(BaseModel):
+    raw: str
+    text: str  # the canonical writing
+    province: str | None
+    city: str | None
+    district: str | None
+    town: str | None
+    street: str | None
+    number: str | None
+    building: str | None
+    unit: str | None
+    room: str | None
+    rest: str | None
+
+
+def address_view(address: NormalizedAddress) -> AddressView:
+    return AddressView(**{**address.to_dict(), "raw": mask_text(address.raw)})
+
+
+class PromisedArrival(BaseModel):
+    area_type: Literal["urban", "rural", "remote"]
+    area_type_zh: str
+    average_minutes: int
+    is_average: bool  # always true: an average, worded 一般/平均, never a guarantee
+    basis_zh: str
+
+
+class TicketEventView(BaseModel):
+    status: str
+    status_zh: str
+    note: str | None
+    actor: str
+    at: datetime
+
+
+class TicketView(BaseModel):
+    id: str  # QX20261123-0042
+    kind: Literal["household", "building", "area", "danger"]
+    kind_zh: str
+    priority: Literal["normal", "high", "urgent"]
+    status: str
+    status_zh: str
+    open: bool
+    address: AddressView
+    promised_arrival: PromisedArrival
+    contact_mobile: str  # masked
+    conversation_id: str | None
+    account_no: str | None
+    description: str | None
+    cause: str | None
+    expected_restore_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    history: list[TicketEventView]  # oldest first; the last one is the current status
+
+
+class FaultView(BaseModel):
+    """An open fault as another customer may see it: where, what, how far along; no
+    contact, conversation or household details of whoever reported it."""
+
+    id: str
+    kind: Literal["building", "area"]
+    kind_zh: str
+    status: str
+    status_zh: str
+    area: str  # 西湖区学院路, or 西湖区学院路359号 for a building
+    cause: str | None
+    expected_restore_at: datetime | None
+    reported_at: datetime
+
+
+class StreetView(BaseModel):
+    street: str
+    from_no: int | None  # None: the whole street
+    to_no: int | None
+
+
+class PlannedOutageView(BaseModel):
+    id: str  # JH20261125-0003
+    province: str | None
+    city: str | None
+    district: str | None
+    area_name: str
+    streets: list[StreetView]
+    reason: str
+    starts_at: datetime
+    ends_at: datetime
+    status: Literal["upcoming", "in_progress", "ended", "cancelled"]
+    status_zh: str
+    cancel_reason: str | None
+    created_at: datetime
+
+
+class ReportResult(BaseModel):
+    """The answer to a report: which case it is and the one object that answers it.
+
+    created: ``ticket`` is new · existing_ticket: ``ticket`` is the open one of this
+    conversation or address (``reason``; ``escalated`` when a danger report raised it to
+    urgent) · planned_outage: ``planned_outage`` covers the address now, no ticket ·
+    known_fault: ``fault`` (an open building or area fault) covers it, no ticket ·
+    none: only from the check, a report would open a new ticket."""
+
+    case: ReportCase
+    reason: Literal["same_conversation", "same_address"] | None = None
+    escalated: bool = False
+    address: AddressView
+    ticket: TicketView | None = None
+    planned_outage: PlannedOutageView | None = None
+    fault: FaultView | None = None
+
+
+class TicketList(BaseModel):
+    tickets: list[TicketView]
+    total: int  # matching tickets, of which this page holds ``tickets``
+
+
+class PlannedOutageList(BaseModel):
+    planned_outages: list[PlannedOutageView]
