@@ -11,6 +11,7 @@ nothing else, whatever the NLU found in it.
 """
 from __future__ import annotations
 
+import logging
 import re
 from abc import abstractmethod
 from datetime import datetime
@@ -25,6 +26,8 @@ from actions import services_client as svc
 from actions.replies import HANDOFF_BUTTON, time_zh
 from services import clock
 from services.textnorm import parse_account_no, parse_last4
+
+log = logging.getLogger("powerdesk.actions")
 
 
 def lock_of(tracker: Tracker, account_no: str | None) -> datetime | None:
@@ -163,11 +166,20 @@ class IdentityFormValidation(FormValidationAction):
             dispatcher.utter_message(response="utter_identity_unavailable")
             return {"last4": None}
         if check["verified"]:
+            await link_for_agents(tracker.sender_id, account_no)
             return {"last4": last4, "verified_account": account_no}
         if check.get("locked_until"):
             return {"last4": None, "identity_lock": {"account_no": account_no, "until": check["locked_until"]}}
         dispatcher.utter_message(response="utter_wrong_last4", attempts_left=check["attempts_left"])
         return {"last4": None}
+
+
+async def link_for_agents(conversation_id: str, account_no: str) -> None:
+    """Best effort: the customer is verified whether or not the link is recorded."""
+    try:
+        await svc.link_conversation(conversation_id, account_no)
+    except (svc.ServiceUnavailable, svc.ServiceFailed) as exc:
+        log.warning("could not link conversation to its account: %s", exc)
 
 
 def locked_reply(dispatcher: CollectingDispatcher, tracker: Tracker, account_no: str) -> None:

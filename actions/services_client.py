@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from services.access_log import masked_path
 from services.settings import get_settings
 
 log = logging.getLogger("powerdesk.actions")
@@ -45,13 +46,13 @@ async def call(method: str, path: str, *, retries: int = 1, **kwargs: Any) -> An
                 response = await client.request(method, path, headers=headers, **kwargs)
                 break
             except httpx.TransportError as exc:
-                log.warning("service call %s %s failed (attempt %d): %s", method, path, attempt + 1, exc)
+                log.warning("service call %s %s failed (attempt %d): %s", method, masked_path(path), attempt + 1, exc)
                 if attempt == retries:
                     raise ServiceUnavailable(f"{method} {path}") from exc
                 await asyncio.sleep(0.2 * (attempt + 1))
     if response.status_code >= 400:
         raise _failure(response)
-    return response.json()
+    return response.json() if response.content else None  # 204: nothing to read
 
 
 def _failure(response: httpx.Response) -> ServiceFailed:
@@ -73,6 +74,11 @@ def _failure(response: httpx.Response) -> ServiceFailed:
 async def verify_identity(account_no: str, phone_last4: str) -> dict:
     """{verified, attempts_left, locked_until}: the service counts failures per account."""
     return await call("POST", f"/billing/accounts/{account_no}/verify", json={"phone_last4": phone_last4})
+
+
+async def link_conversation(conversation_id: str, account_no: str) -> None:
+    """Tell the services who the customer of this conversation is (after verification)."""
+    await call("PUT", f"/conversations/{conversation_id}/account", json={"account_no": account_no})
 
 
 async def account_summary(account_no: str) -> dict:

@@ -32,11 +32,12 @@ from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply, wants_another_account
 from actions.replies import HANDOFF_BUTTON, month_zh, yuan
 from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT, RANGE_ZH
+from services.channels import VOICE, WEB, WECHAT
 from services.masking import mask_account_no
 from services.textnorm import parse_amount
 
 # The chat channel a customer pays through -> the billing service's payment channel.
-PAYMENT_CHANNELS = {"web": "app", "wechat": "wechat", "voice": "app"}
+PAYMENT_CHANNELS = {WEB: "app", WECHAT: "wechat", VOICE: "app"}
 CONFIRM_BUTTONS = [{"title": "确认", "payload": "/affirm"}, {"title": "取消", "payload": "/deny"}]
 # The prompts a yes can answer: the confirmation, and its repeat after a failed call.
 CONFIRMATION_PROMPTS = {"utter_ask_topup_confirm", "utter_payment_unconfirmed"}
@@ -150,7 +151,7 @@ def describe_payment(dispatcher: CollectingDispatcher, payment: dict, account_no
 
 def payment_channel(tracker: Tracker) -> str:
     metadata = tracker.latest_message.get("metadata") or {}
-    return PAYMENT_CHANNELS.get(metadata.get("channel", "web"), "app")
+    return PAYMENT_CHANNELS.get(metadata.get("channel", WEB), "app")
 
 
 class ActionTopUp(Action):

@@ -1,12 +1,14 @@
 """The gateway: the one public HTTP entry point of PowerDesk.
 
 It owns the channels, the chat protocol and the routing between the bot and human
-agents.  In the embedded setup the services (billing, knowledge graph) are mounted
-in this process under /api/v1; the action server reaches them over HTTP either way,
-so they can move to their own processes without a code change.
+agents.  The services with personal data (billing …) are not here: they listen on
+their own loopback port (services/app.py) where the action server reaches them.  Of
+the services, only the knowledge graph's public FAQ routes are mounted here, under
+/api/v1/kg, for integrators.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,10 +16,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import chat, health, nlu
+from api import chat, health, nlu, push, sessions
+from api.delivery import RecordingSender, run_delivery
+from api.push import WebConnections
 from api.errors import install_error_handlers
 from api.rasa_client import RasaClient
-from services.app import include_services
+from services.access_log import install_access_log_masking
+from services.channels import VOICE, WEB, WECHAT
+from services.kg.api import router as kg_router
 from services.kg import service as kg_service
 from services.settings import Settings, get_settings
 
@@ -27,22 +33,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+        install_access_log_masking()
+        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token)
         # Load the FAQ retriever now, not on a customer's first question.
         await run_in_threadpool(kg_service.get_retriever)
+        delivery = asyncio.create_task(run_delivery(app.state.senders, app.state.outbox_wake))
         yield
+        delivery.cancel()
         await app.state.rasa.close()
 
     app = FastAPI(title="PowerDesk gateway", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    # The outbox's senders: the widget's open sockets; WeChat's customer-service API and
+    # the voice call are not reachable from here, so they record until configured.
+    app.state.web_connections = WebConnections()
+    app.state.senders = {WEB: app.state.web_connections, WECHAT: RecordingSender(), VOICE: RecordingSender()}
+    app.state.outbox_wake = asyncio.Event()  # set it after enqueueing to deliver at once
     app.state.extra_health_checks: dict[str, Callable[[], bool]] = {"knowledge_graph": kg_service.is_loaded}
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(sessions.router, prefix="/api/v1")
     app.include_router(chat.router, prefix="/api/v1")
+    app.include_router(push.router, prefix="/api/v1")
     app.include_router(nlu.router, prefix="/api/v1")
-    include_services(app, prefix="/api/v1")
+    app.include_router(kg_router, prefix="/api/v1/kg", tags=["knowledge graph"])
     return app
 
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per internal call, URLs and all
 app = create_app()

@@ -18,8 +18,7 @@ log = logging.getLogger("powerdesk.api")
 # Field-level messages for the chat and parse requests, in the customer's language.
 FIELD_MESSAGES_ZH = {
     "text": f"消息内容不能为空，且不能超过{MAX_TEXT_CHARS}个字",
-    "sender_id": "会话标识无效：只能包含字母、数字、下划线或短横线，最长64位",
-    "channel": "不支持的渠道，目前支持：web、wechat、voice",
+    "channel": "此接口只为网页聊天创建会话（channel 为 web）",
     "": "请求内容必须是一个JSON对象",
 }
 

@@ -37,6 +37,7 @@ async def healthz(request: Request) -> JSONResponse:
         "database": "up" if await run_in_threadpool(database_is_up) else "down",
         "rasa": "up" if await request.app.state.rasa.is_ready() else "down",
         "action_server": "up" if await http_ok(f"{settings.action_server_url}/health") else "down",
+        "services": "up" if await http_ok(f"{settings.services_url}/healthz") else "down",
     }
     for name, check in request.app.state.extra_health_checks.items():
         components[name] = "up" if await run_in_threadpool(check) else "down"

@@ -1,12 +1,12 @@
 """The gateway's request and response shapes (the public protocol, see README)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, field_validator
 
 MAX_TEXT_CHARS = 1000
-Channel = Literal["web", "wechat", "voice"]
 
 
 def customer_text(text: str) -> str:
@@ -19,10 +19,21 @@ def customer_text(text: str) -> str:
     return text
 
 
+class SessionRequest(BaseModel):
+    # Only the web widget gets its sessions here: WeChat users come through the signed
+    # webhook, callers through the voice gateway.
+    channel: Literal["web"] = "web"
+
+
+class SessionResponse(BaseModel):
+    token: str
+    conversation_id: str
+    expires_at: datetime
+
+
 class ChatRequest(BaseModel):
-    sender_id: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,64}$")
+    """One customer message; who sends it is the session token's business, not the body's."""
     text: str
-    channel: Channel = "web"
 
     _text = field_validator("text")(customer_text)
 
@@ -38,6 +49,7 @@ class BotMessage(BaseModel):
 
 
 class ChatResponse(BaseModel):
+    conversation_id: str
     messages: list[BotMessage]
     state: Literal["bot", "handoff"]
     # Set when the bot could not be reached: the message is stored for a replay.

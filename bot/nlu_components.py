@@ -1,11 +1,12 @@
 """Custom Rasa 3.6 NLU components for PowerDesk's Chinese pipeline.
 
-- ``DictionaryJiebaTokenizer``: jieba segmentation driven by the dictionary
-  (nlu_data/dict) only, without whitespace tokens. Jieba's HMM new-word
-  guessing glues numbers to their neighbours ("两千五百度要", "查二") and jieba
-  emits spaces as tokens ("户号 3301 234 567"); both misalign entity labels.
-- ``IntentGuard``: what words make certain (不是投诉; 交话费 is another bill) corrects
-  the classifier before the fallback decides.
+(The tokenizer is in bot/tokenizer.py: it is the one component whose code changes
+what the model learns, so scripts/train_model.py retrains from scratch only when it
+changes; these components run at inference only and take effect without retraining.)
+
+- ``IntentGuard``: what words make certain (a danger such as 电线打火 is an outage
+  report; 不是投诉; 交话费 is another bill) corrects the classifier before the
+  fallback decides.
 - ``EntityNormalizer``: DIET and RegexEntityExtractor may both find the same
   户号; this keeps one entity per span, rejoins addresses DIET tagged in
   pieces, and turns the text into the canonical value from
@@ -21,28 +22,12 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
-from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from services import clock
+from services.outage.triage import is_danger, ticket_id_in
 from services.textnorm import VAGUE_PREFIXES, VAGUE_SUFFIX, normalize_entity
-
-
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True
-)
-class DictionaryJiebaTokenizer(JiebaTokenizer):
-    """JiebaTokenizer without HMM new-word guessing and without whitespace tokens."""
-
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
-        """Segment with the jieba dictionary only; drop tokens that are only spaces."""
-        import jieba
-
-        words = jieba.tokenize(message.get(attribute), HMM=False)
-        tokens = [Token(word, start) for word, start, _ in words if word.strip()]
-        return self._apply_token_pattern(tokens)
 
 
 @DefaultV1Recipe.register(
@@ -195,6 +180,12 @@ def _entity_text(entity: Dict[Text, Any], text: Text) -> Text:
 class IntentGuard(GraphComponent):
     """Corrections to the classifier that words make certain, before the fallback.
 
+    - A danger (电线打火、冒烟、有人触电, 能泼水吗 …; services/outage/triage.py) is an
+      outage report (certain), whatever the classifier thought: the bot's first words
+      must be the safety advice.  A repair ticket's id (QX20261202-0001) asks for
+      that ticket's progress.
+    - The price paid for surplus solar power (上网电价, 卖电) is a knowledge-graph
+      question, not a consumption tariff computation.
     - "我不是投诉": a customer who says it is not a complaint is believed; the next
       intent in the ranking is taken.
     - Other bills and utilities (交话费, 信用卡账单, 水费, 房租 …) named without any word
@@ -230,6 +221,9 @@ class IntentGuard(GraphComponent):
                                 "电视剧", "电子邮件", "电脑", "水价", "水表", "二手车", "余额宝", "银行卡",
                                 "支付宝余额", "打车", "电信", "移动", "联通", "英文"],
             "denied_complaint": "不是(要)?投诉|没(想|要)投诉|不投诉|别当成投诉",
+            # the price paid for surplus solar power is a rule to look up (the knowledge
+            # graph's pv_feed_in_price), never the consumption tariff table
+            "feed_in_price": "上网电价|余电上网|卖电|卖给(电网|国家|国网|供电)|(光伏|发的电).{0,6}(多少钱一度|怎么算钱|收购价|卖多少)",
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
@@ -242,6 +236,7 @@ class IntentGuard(GraphComponent):
         self._power = tuple(config["power_words"])
         self._foreign_power = tuple(foreign_power)
         self._denied = re.compile(config["denied_complaint"])
+        self._feed_in = re.compile(config["feed_in_price"])
 
     @classmethod
     def create(
@@ -258,7 +253,13 @@ class IntentGuard(GraphComponent):
         for message in messages:
             intent = (message.get("intent") or {}).get("name")
             text = message.get(TEXT) or ""
-            if intent == "complain" and self._denied.search(text):
+            if is_danger(text):  # danger first, however it is worded or asked
+                self._set_intent(message, "report_outage", certain=True)
+            elif ticket_id_in(text):  # a repair ticket's id: its progress
+                self._set_intent(message, "query_outage", certain=True)
+            elif intent in ("ask_tariff", "forecast_bill") and self._feed_in.search(text):
+                self._set_intent(message, "faq", certain=True)
+            elif intent == "complain" and self._denied.search(text):
                 self._take_next(message, exclude={"complain"})
             elif (intent in self._service or intent == "out_of_scope") and self._names_only_foreign(text):
                 self._set_intent(message, "out_of_scope", certain=True)

@@ -1,4 +1,4 @@
-"""Run PowerDesk's processes: the Rasa server, the action server and the gateway.
+"""Run PowerDesk's processes: the services, the Rasa server, the action server and the gateway.
 
 `make run` calls ``python -m scripts.stack``; the conversation tests use :class:`Stack`
 directly on other ports.  Every process listens on loopback except the gateway, whose
@@ -56,7 +56,8 @@ def lock_store(settings: Settings) -> dict | None:
 def write_endpoints(settings: Settings) -> Path:
     """var/endpoints.yml: bot/endpoints.yml with this deployment's URLs and stores."""
     endpoints = yaml.safe_load((REPO_ROOT / "bot" / "endpoints.yml").read_text(encoding="utf-8"))
-    endpoints["action_endpoint"] = {"url": f"{settings.action_server_url}/webhook"}
+    endpoints["action_endpoint"] = {"url": f"{settings.action_server_url}/webhook",
+                                    "headers": {"Authorization": f"Bearer {settings.action_token}"}}
     endpoints["tracker_store"] = tracker_store(settings)
     if lock_store(settings):
         endpoints["lock_store"] = lock_store(settings)
@@ -85,16 +86,22 @@ class Stack:
         s = self.settings
         return [
             Process(
+                "services",
+                [str(APP_PYTHON), "-m", "uvicorn", "services.app:app", "--host", "127.0.0.1",
+                 "--port", str(port_of(s.services_url))],
+                f"{s.services_url}/healthz",
+            ),
+            Process(
                 "rasa",
                 [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port_of(s.rasa_url)),
                  "-m", str(self.model), "--endpoints", str(s.var_dir / "endpoints.yml"),
-                 "--credentials", str(REPO_ROOT / "bot" / "credentials.yml")],
-                f"{s.rasa_url}/status",
-                {"PYTHONPATH": str(REPO_ROOT)},  # bot.nlu_components, services.textnorm
+                 "--credentials", str(REPO_ROOT / "bot" / "credentials.yml"), "--auth-token", s.rasa_token],
+                f"{s.rasa_url}/status?token={s.rasa_token}",
+                {"PYTHONPATH": str(REPO_ROOT)},  # bot.tokenizer, bot.nlu_components, services.textnorm
             ),
             Process(
                 "actions",
-                [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "-p", str(port_of(s.action_server_url))],
+                [str(APP_PYTHON), "-m", "actions.server", "--actions", "actions", "-p", str(port_of(s.action_server_url))],
                 f"{s.action_server_url}/health",
                 {"SANIC_HOST": "127.0.0.1"},
             ),
@@ -187,7 +194,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # before anything starts: no window to leak
     exit_code = 0
     try:
-        print("starting Rasa (about a minute), the action server and the gateway …", flush=True)
+        print("starting the services, Rasa (about a minute), the action server and the gateway …", flush=True)
         started = time.monotonic()
         stack.start()
         print(banner(settings, stack, time.monotonic() - started), flush=True)
@@ -206,6 +213,7 @@ def banner(settings: Settings, stack: Stack, seconds: float) -> str:
             f"  chat API      POST {base}/api/v1/chat\n"
             f"  NLU parse     POST {base}/api/v1/nlu/parse\n"
             f"  health        GET  {base}/healthz\n"
+            f"  services      {settings.services_url} (internal, service token)\n"
             f"  API docs      {base}/docs\n"
             f"  logs          {stack.log_dir}\n"
             "Ctrl-C stops everything.")

@@ -36,11 +36,25 @@ class Settings(BaseSettings):
     # redis://127.0.0.1:6379/0 when several Rasa processes share conversations.
     tracker_store_url: str = ""
     lock_store_url: str = ""
-    # Where the action server reaches the services (billing, kg, forecasting).
-    # Embedded default: the services are mounted inside the gateway process.
-    services_url: str = "http://127.0.0.1:8000/api/v1"
-    # Shared secret for service-to-service calls (action server -> billing API).
+    # The services' own process (billing, kg …; services/app.py), loopback only:
+    # where the action server reaches them.
+    services_url: str = "http://127.0.0.1:8001"
+    # Shared secrets between the internal processes (set real ones in production):
+    # action server -> services; gateway -> Rasa's HTTP API (--auth-token);
+    # Rasa -> action server (actions/server.py refuses calls without it).
     service_token: str = "dev-only-service-token"
+    rasa_token: str = "dev-only-rasa-token"
+    action_token: str = "dev-only-action-token"
+
+    # Web chat sessions: the gateway signs each session token with this secret (set a
+    # real one in production); a token is valid for session_ttl_min.
+    session_secret: str = "dev-only-session-secret"
+    session_ttl_min: float = 24 * 60
+    # A channel user's conversation ends after this long without a message; the next
+    # message starts a new one (nothing carried over).  Rasa's session_config agrees.
+    conversation_timeout_min: float = 30.0
+    # A verified 户号 must be verified again after this long without a message.
+    verification_idle_min: float = 10.0
 
     # Tariff table used when the customer's own account is not known yet
     # (services/billing/tariffs/<province>.yml).

@@ -32,8 +32,10 @@ def throwaway_settings(var_dir: Path, token_prefix: str = "test") -> Settings:
         gateway_port=gateway_port,
         rasa_url=f"http://127.0.0.1:{free_port()}",
         action_server_url=f"http://127.0.0.1:{free_port()}",
-        services_url=f"http://127.0.0.1:{gateway_port}/api/v1",
+        services_url=f"http://127.0.0.1:{free_port()}",
         service_token=f"{token_prefix}-{uuid.uuid4().hex}",
+        rasa_token=f"{token_prefix}-rasa-{uuid.uuid4().hex}",
+        action_token=f"{token_prefix}-actions-{uuid.uuid4().hex}",
     )
 
 
@@ -59,17 +61,25 @@ def stack(stack_settings: Settings) -> Iterator[Stack]:
 
 
 class Customer:
-    """One customer chatting through the gateway, as the web widget would."""
+    """One customer chatting through the gateway, as the web widget does: a session
+    first (POST /api/v1/sessions), then every message with its bearer token."""
 
-    def __init__(self, base_url: str, channel: str = "web"):
-        self.sender_id = f"test-{uuid.uuid4().hex[:12]}"
-        self.channel = channel
+    def __init__(self, base_url: str):
         self.client = httpx.Client(base_url=base_url, timeout=60)
+        response = self.client.post("/api/v1/sessions", json={"channel": "web"})
+        assert response.status_code == 201, response.text
+        session = response.json()
+        self.token = session["token"]
+        self.conversation_id = session["conversation_id"]
+        self.client.cookies.clear()  # the bearer token alone names the customer
+        self.client.headers["Authorization"] = f"Bearer {self.token}"
 
     def say(self, text: str) -> dict:
-        response = self.client.post("/api/v1/chat", json={"sender_id": self.sender_id, "text": text, "channel": self.channel})
+        response = self.client.post("/api/v1/chat", json={"text": text})
         assert response.status_code == 200, response.text
-        return response.json()
+        reply = response.json()
+        self.conversation_id = reply["conversation_id"]
+        return reply
 
     @staticmethod
     def text_of(reply: dict) -> str:
@@ -87,10 +97,10 @@ def customer(gateway_url: str) -> Customer:
 
 
 @pytest.fixture
-def billing(gateway_url: str, stack: Stack) -> httpx.Client:
-    """The billing API as the services see it (service token), to check what happened."""
+def billing(stack: Stack) -> httpx.Client:
+    """The billing API on the services' internal port (service token), to check what happened."""
     return httpx.Client(
-        base_url=f"{gateway_url}/api/v1/billing",
+        base_url=f"{stack.settings.services_url}/billing",
         headers={"Authorization": f"Bearer {stack.settings.service_token}"},
         timeout=30,
     )

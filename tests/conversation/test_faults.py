@@ -24,7 +24,7 @@ def test_action_server_down_apologises_and_keeps_the_message(stack: Stack, custo
     monkeypatch.setenv("POWERDESK_DATABASE_URL", stack.settings.database_url)
     get_settings.cache_clear()
     try:
-        stored = store.history(customer.sender_id)
+        stored = store.history(customer.conversation_id)
     finally:
         get_settings.cache_clear()
     assert [(m.text, m.status) for m in stored] == [("帮我查一下电费", "failed")]

@@ -25,10 +25,11 @@ def listening(port: int) -> bool:
 
 
 def test_sigterm_stops_every_process(tmp_path) -> None:
-    ports = {"gateway": free_port(), "rasa": free_port(), "actions": free_port()}
+    ports = {"gateway": free_port(), "rasa": free_port(), "actions": free_port(), "services": free_port()}
     settings = Settings(
         var_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'powerdesk.db'}", gateway_port=ports["gateway"],
         rasa_url=f"http://127.0.0.1:{ports['rasa']}", action_server_url=f"http://127.0.0.1:{ports['actions']}",
+        services_url=f"http://127.0.0.1:{ports['services']}",
     )
     migrate(settings.database_url)
     run = subprocess.Popen(

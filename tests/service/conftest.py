@@ -99,12 +99,12 @@ def shared_db_url(request, tmp_path_factory) -> Iterator[str]:
 
 
 def make_app(db_url: str) -> FastAPI:
-    """An app with the billing router where the gateway mounts it, on ``db_url``."""
+    """An app with the billing router where the services' process mounts it, on ``db_url``."""
     from services.billing.api import get_session, router
 
     app = FastAPI()
-    install_error_handlers(app)  # the gateway's, so errors render as in production
-    app.include_router(router, prefix="/api/v1/billing")
+    install_error_handlers(app)  # the services process's, so errors render as in production
+    app.include_router(router, prefix="/billing")
 
     def test_session():
         with session_scope(db_url) as session:

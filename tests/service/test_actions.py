@@ -1,4 +1,4 @@
-"""The custom actions against the real billing service over HTTP (the gateway app on a
+"""The custom actions against the real billing service over HTTP (the services' app on a
 loopback port, a seeded SQLite database): what they say and what they change."""
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.bill import ActionQueryBill, ValidateBillForm
 from actions.tariff import ActionAskTariff
 from actions.topup import ActionTopUp
-from api.app import create_app
+from services.app import create_app
 from services.billing.seed import seed
 from services.settings import get_settings
 from tests.postgres import free_port
@@ -29,12 +29,12 @@ PREPAID_ACCOUNT = "3300000002"
 
 @pytest.fixture(scope="module")
 def services_url(tmp_path_factory) -> Iterator[str]:
-    """The gateway (with the billing service mounted) served by uvicorn on a free port."""
+    """The services' app (billing, kg) served by uvicorn on a free port."""
     db = tmp_path_factory.mktemp("actions") / "powerdesk.db"
     port = free_port()
     patch = pytest.MonkeyPatch()
     patch.setenv("POWERDESK_DATABASE_URL", f"sqlite:///{db}")
-    patch.setenv("POWERDESK_SERVICES_URL", f"http://127.0.0.1:{port}/api/v1")
+    patch.setenv("POWERDESK_SERVICES_URL", f"http://127.0.0.1:{port}")
     patch.setenv("POWERDESK_SERVICE_TOKEN", "actions-test-token")
     get_settings.cache_clear()
     seed(get_settings().database_url, n_accounts=10)

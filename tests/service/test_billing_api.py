@@ -10,7 +10,7 @@ from services import clock
 from services.billing.tariff import Usage, compute_bill, find_plan
 from tests.dates import is_due, months_ago
 
-BASE = "/api/v1/billing"
+BASE = "/billing"
 ARREARS, LOW_BALANCE, TOU, BEIJING = "3300000001", "3300000002", "3300000003", "1100000001"
 
 

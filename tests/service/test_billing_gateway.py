@@ -1,4 +1,5 @@
-"""The billing router as the gateway mounts it (api.app), with the gateway's error handlers."""
+"""The billing router as the services' internal process mounts it (services.app), with its
+error handlers and service-token check."""
 import pytest
 from fastapi.testclient import TestClient
 
@@ -8,7 +9,7 @@ from services.settings import get_settings
 
 @pytest.fixture
 def gateway(shared_db_url):
-    from api.app import create_app
+    from services.app import create_app
     from services.billing.api import get_session
 
     app = create_app()
@@ -23,19 +24,19 @@ def gateway(shared_db_url):
     return client
 
 
-def test_gateway_serves_billing_with_bilingual_errors(gateway):
-    assert gateway.get("/api/v1/billing/accounts/3300000001").json()["mobile"] == "138****5678"
-    for path, status, code in (("/api/v1/billing/accounts/3399999999", 404, "account_not_found"),
-                               ("/api/v1/billing/accounts/123", 422, "malformed_account_no")):
+def test_services_app_serves_billing_with_bilingual_errors(gateway):
+    assert gateway.get("/billing/accounts/3300000001").json()["mobile"] == "138****5678"
+    for path, status, code in (("/billing/accounts/3399999999", 404, "account_not_found"),
+                               ("/billing/accounts/123", 422, "malformed_account_no")):
         response = gateway.get(path)
         assert response.status_code == status
         assert response.json()["error"]["code"] == code and response.json()["error"]["message_zh"]
-    response = gateway.get("/api/v1/billing/accounts/3300000001", headers={"Authorization": "Bearer nope"})
+    response = gateway.get("/billing/accounts/3300000001", headers={"Authorization": "Bearer nope"})
     assert response.status_code == 401 and response.json()["error"]["message_zh"]
 
 
 def test_gateway_rejects_a_malformed_payment_body_without_paying(gateway):
-    response = gateway.post("/api/v1/billing/accounts/3300000002/payments",
+    response = gateway.post("/billing/accounts/3300000002/payments",
                             json={"amount": True, "channel": "app"}, headers={"Idempotency-Key": "gw-bool"})
     assert response.status_code == 422 and "error" in response.json()
-    assert gateway.get("/api/v1/billing/accounts/3300000002").json()["balance"] == "8.60"
+    assert gateway.get("/billing/accounts/3300000002").json()["balance"] == "8.60"

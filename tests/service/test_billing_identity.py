@@ -14,7 +14,7 @@ from services.billing.models import IdentityCheckRow
 from services.db import session_scope
 from tests.service.test_billing_payments import run_in_threads
 
-BASE = "/api/v1/billing"
+BASE = "/billing"
 ARREARS, ARREARS_LAST4 = "3300000001", "5678"
 LOW_BALANCE, LOW_BALANCE_LAST4 = "3300000002", "1234"
 WRONG = ("0000", "1111", "2222")

@@ -11,7 +11,7 @@ from services.db import session_scope
 from services.errors import Conflict
 from tests.dates import is_due, months_ago
 
-BASE = "/api/v1/billing"
+BASE = "/billing"
 ARREARS, LOW_BALANCE = "3300000001", "3300000002"
 
 

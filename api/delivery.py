@@ -1,0 +1,71 @@
+"""Delivering the outbox: one sender per channel, and the loop that drives them.
+
+A sender's ``deliver`` answers True when the channel took the message, False when
+the customer cannot be reached right now (a web customer with no open socket: the
+message waits, and goes out when they reconnect), and raises when the channel
+failed (the message is retried later with backoff, services/outbox/store.py).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Protocol
+
+from starlette.concurrency import run_in_threadpool
+
+from services.outbox import store as outbox
+from services.outbox.store import Outgoing
+
+log = logging.getLogger("powerdesk.delivery")
+POLL_S = 0.5
+
+
+class Sender(Protocol):
+    async def deliver(self, message: Outgoing) -> bool: ...
+
+
+class RecordingSender:
+    """A channel whose real service cannot be reached from here (WeChat's
+    customer-service API, a telephony stack): it records what it was asked to send,
+    so tests and operators can see it.  Replaced by the channel's real sender when
+    that channel is configured."""
+
+    def __init__(self) -> None:
+        self.sent: list[Outgoing] = []
+
+    async def deliver(self, message: Outgoing) -> bool:
+        self.sent.append(message)
+        return True
+
+
+async def deliver_due(senders: dict[str, Sender]) -> int:
+    """One pass over the due messages; returns how many a channel took."""
+    delivered = 0
+    for message in await run_in_threadpool(outbox.due):
+        sender = senders.get(message.channel)
+        try:
+            if sender is None:
+                raise RuntimeError(f"no sender for channel {message.channel}")
+            if not await sender.deliver(message):
+                continue  # not reachable now; stays pending for the reconnect
+        except Exception as exc:  # any channel failure: keep the message, retry later
+            log.warning("outbox %d to %s failed: %s", message.id, message.channel, exc)
+            await run_in_threadpool(outbox.mark_failed, message.id, f"{type(exc).__name__}: {exc}")
+            continue
+        await run_in_threadpool(outbox.mark_sent, message.id)
+        delivered += 1
+    return delivered
+
+
+async def run_delivery(senders: dict[str, Sender], wake: asyncio.Event) -> None:
+    """Deliver until cancelled: every POLL_S, or at once when ``wake`` is set."""
+    while True:
+        try:
+            await deliver_due(senders)
+        except Exception:  # the database away for a moment: try again next round
+            log.exception("outbox delivery pass failed")
+        try:
+            await asyncio.wait_for(wake.wait(), timeout=POLL_S)
+        except asyncio.TimeoutError:
+            pass
+        wake.clear()

@@ -1,0 +1,106 @@
+"""GET /api/v1/ws: the web widget's WebSocket, for pushes and for chatting.
+
+Authenticated like /api/v1/chat: the session cookie (browsers send it with the
+handshake) or ``?token=`` (the access log drops query strings).  On connect the
+client receives every outbox message it has not acknowledged, then whatever is
+pushed while it stays connected.  Frames:
+
+- server → client: ``{"type": "message", "id", "kind", "author", "text", "buttons"}``
+  (an outbox message: acknowledge it; ids repeat after a reconnect, show each once),
+  ``{"type": "reply", "conversation_id", "messages", "state"}`` (the answer to a message);
+- client → server: ``{"type": "ack", "id"}``, ``{"type": "message", "text"}``.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from api.schemas import ChatRequest
+from api.sessions import COOKIE, claims_from
+from api.turns import Inbound, handle_turn
+from services.channels import WEB
+from services.conversations import tokens
+from services.outbox import store as outbox
+from services.outbox.store import Outgoing
+
+log = logging.getLogger("powerdesk.push")
+router = APIRouter()
+POLICY_VIOLATION = 1008
+
+
+def message_frame(message: Outgoing) -> dict:
+    return {"type": "message", "id": message.id, "kind": message.kind, "author": message.author,
+            "text": message.text, "buttons": message.buttons}
+
+
+class WebConnections:
+    """The open widget sockets per channel user; the web channel's outbox sender."""
+
+    def __init__(self) -> None:
+        self._sockets: dict[str, set[WebSocket]] = defaultdict(set)
+
+    def add(self, user: str, socket: WebSocket) -> None:
+        self._sockets[user].add(socket)
+
+    def remove(self, user: str, socket: WebSocket) -> None:
+        self._sockets[user].discard(socket)
+        if not self._sockets[user]:
+            del self._sockets[user]
+
+    async def deliver(self, message: Outgoing) -> bool:
+        sockets = list(self._sockets.get(message.channel_user_id, ()))
+        taken = False
+        for socket in sockets:
+            try:
+                await socket.send_json(message_frame(message))
+                taken = True
+            except Exception:  # a socket closing under us: the others (or a reconnect) get it
+                self.remove(message.channel_user_id, socket)
+        return taken
+
+
+@router.websocket("/ws")
+async def widget_socket(socket: WebSocket) -> None:
+    query_token = socket.query_params.get("token")
+    claims = claims_from(f"Bearer {query_token}" if query_token else None, socket.cookies.get(COOKIE))
+    if claims is None or claims.channel != WEB:
+        await socket.close(code=POLICY_VIOLATION)
+        return
+    await socket.accept()
+    connections: WebConnections = socket.app.state.web_connections
+    user = claims.channel_user_id
+    connections.add(user, socket)
+    try:
+        for message in await run_in_threadpool(outbox.unacknowledged, WEB, user):
+            await socket.send_json(message_frame(message))
+            await run_in_threadpool(outbox.mark_sent, message.id)
+        while True:
+            await _on_frame(socket, claims, await socket.receive_json())
+    except WebSocketDisconnect:
+        pass
+    finally:
+        connections.remove(user, socket)
+
+
+async def _on_frame(socket: WebSocket, claims: tokens.SessionClaims, frame: object) -> None:
+    kind = frame.get("type") if isinstance(frame, dict) else None
+    if kind == "ack" and isinstance(frame.get("id"), int):
+        await run_in_threadpool(outbox.mark_acked, frame["id"], WEB, claims.channel_user_id)
+    elif kind == "message":
+        try:
+            text = ChatRequest(text=frame.get("text") or "").text
+        except ValidationError:
+            await socket.send_json({"type": "error", "code": "invalid_request",
+                                    "message": "text must be 1-1000 characters", "message_zh": "消息内容不能为空，且不能超过1000个字"})
+            return
+        result = await handle_turn(Inbound(WEB, claims.channel_user_id, text), socket.app.state.rasa)
+        await socket.send_json({"type": "reply", "conversation_id": result.conversation_id,
+                                "messages": [m.model_dump(exclude_none=True) for m in result.messages],
+                                "state": result.state, **({"error": result.error} if result.error else {})})
+    else:
+        await socket.send_json({"type": "error", "code": "unknown_frame",
+                                "message": "expected a frame of type ack or message", "message_zh": "无法识别的消息格式"})

@@ -1,0 +1,105 @@
+"""The turn pipeline: one inbound message from any channel, end to end.
+
+store first → route by the conversation's state → Rasa → store the replies → hand
+over when the bot asks.  ``/api/v1/chat`` and every channel adapter call
+:func:`handle_turn`; what a channel adds is only how it authenticates its user and
+renders the replies.  The message is stored before Rasa is called, so an outage
+loses nothing: it is marked "failed" and waits for a replay or a human.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from api.rasa_client import BotUnavailable, RasaClient
+from api.render import NUMBERED_CHOICE_CHANNELS, buttons_of, chosen_payload
+from api.schemas import BotMessage, Button
+from services.conversations import store
+from services.masking import mask_text
+from services.settings import get_settings
+
+log = logging.getLogger("powerdesk.turns")
+
+APOLOGY_ZH = "非常抱歉，系统暂时有点忙，您的消息已经记录下来，我们会尽快处理。着急的话也可以拨打95598供电服务热线。"
+WAITING_FOR_AGENT_ZH = "您的消息已转给人工客服，请稍候，客服人员会尽快回复您。"
+
+# After verification_idle_min without a message the identity check counts no more:
+# these events make the bot ask for it again before showing anything personal.
+FORGET_VERIFICATION = [
+    {"event": "slot", "name": "verified_account", "value": None},
+    {"event": "slot", "name": "last4", "value": None},
+]
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A customer's message as a channel adapter hands it over: the channel user is
+    one the channel authenticated (a session token, a signed webhook, a call)."""
+    channel: str
+    channel_user_id: str
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    conversation_id: str
+    messages: list[BotMessage]
+    state: str  # "bot" or "handoff"
+    error: str | None = None
+
+
+def to_bot_messages(rasa_messages: list[dict[str, Any]]) -> tuple[list[BotMessage], bool]:
+    """Rasa's REST messages → ours; the second value says whether the bot asked
+    for a human (a custom payload ``{"handoff": true}`` from action_handoff)."""
+    messages: list[BotMessage] = []
+    handoff = False
+    for item in rasa_messages:
+        custom = item.get("custom")
+        if isinstance(custom, dict) and custom.get("handoff"):
+            handoff = True
+        if item.get("text"):
+            buttons = [Button(title=b["title"], payload=b["payload"]) for b in item.get("buttons") or []]
+            messages.append(BotMessage(text=item["text"], buttons=buttons or None))
+    return messages, handoff
+
+
+def bot_text(inbound: Inbound, conversation: store.OpenConversation) -> str:
+    """What Rasa reads: on a channel that numbers the choices, "2" is the second
+    button's payload of the last reply; otherwise the customer's text."""
+    if inbound.channel in NUMBERED_CHOICE_CHANNELS:
+        return chosen_payload(inbound.text, conversation.last_buttons) or inbound.text
+    return inbound.text
+
+
+async def handle_turn(inbound: Inbound, rasa: RasaClient) -> TurnResult:
+    conversation = await run_in_threadpool(store.open_conversation, inbound.channel, inbound.channel_user_id)
+    inbound_id = await run_in_threadpool(store.record_inbound, conversation.id, inbound.text)
+    log.info("inbound %s/%s: %s", inbound.channel, conversation.id, mask_text(inbound.text))
+
+    if conversation.state == store.HANDOFF:
+        await run_in_threadpool(store.mark_status, inbound_id, "queued")
+        return TurnResult(conversation.id, [BotMessage(text=WAITING_FOR_AGENT_ZH)], "handoff")
+
+    try:
+        if not conversation.has_messages:  # the channel's response variants, for the whole conversation
+            await rasa.set_channel(conversation.id, inbound.channel)
+        elif conversation.idle_s > get_settings().verification_idle_min * 60:
+            await rasa.append_events(conversation.id, FORGET_VERIFICATION)
+        metadata = {**inbound.metadata, "channel": inbound.channel}
+        messages, handoff = to_bot_messages(await rasa.send(conversation.id, bot_text(inbound, conversation), metadata))
+        if not messages:
+            raise BotUnavailable("the bot produced no reply (action server down?)")
+    except BotUnavailable as exc:
+        log.error("bot unavailable for %s: %s", conversation.id, exc)
+        await run_in_threadpool(store.mark_status, inbound_id, "failed")
+        return TurnResult(conversation.id, [BotMessage(text=APOLOGY_ZH)], "bot", "bot_unavailable")
+
+    await run_in_threadpool(store.record_replies, conversation.id, inbound_id, [m.text for m in messages],
+                            "bot", buttons_of(messages))
+    if handoff:
+        await run_in_threadpool(store.set_state, conversation.id, store.HANDOFF)
+    return TurnResult(conversation.id, messages, "handoff" if handoff else "bot")

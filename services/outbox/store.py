@@ -1,0 +1,109 @@
+"""Enqueue, hand out and settle outbox messages.
+
+Delivery is at least once: a message is handed to its channel's sender until the
+sender takes it (``sent``), and on the web until the widget acknowledges it
+(``acked``); anything not acknowledged is sent again when the customer reconnects,
+and the widget ignores an id it has already shown.  A failing sender never drops a
+message: it is retried with a growing delay (1 s, 2 s, 4 s … at most 5 min).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from services import clock
+from services.conversations.models import Conversation
+from services.db import session_scope
+from services.outbox.models import OutboxMessage
+
+PENDING, SENT, ACKED = "pending", "sent", "acked"
+MAX_BACKOFF_S = 300
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: int
+    conversation_id: str
+    channel: str
+    channel_user_id: str
+    kind: str
+    author: str | None
+    text: str
+    buttons: list[dict] | None
+    status: str
+    attempts: int
+
+
+def _outgoing(row: OutboxMessage) -> Outgoing:
+    return Outgoing(row.id, row.conversation_id, row.channel, row.channel_user_id, row.kind, row.author,
+                    row.text, row.buttons, row.status, row.attempts)
+
+
+def enqueue(conversation_id: str, text: str, kind: str, author: str | None = None,
+            buttons: list[dict] | None = None) -> int:
+    """Store a message for the conversation's channel user; returns its id."""
+    with session_scope() as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise LookupError(f"no conversation {conversation_id}")
+        row = OutboxMessage(conversation_id=conversation_id, channel=conversation.channel,
+                            channel_user_id=conversation.channel_user_id, kind=kind, author=author,
+                            text=text, buttons=buttons, status=PENDING, attempts=0,
+                            next_attempt_at=clock.utcnow())
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def due(limit: int = 100) -> list[Outgoing]:
+    """Pending messages whose next attempt is now, oldest first."""
+    with session_scope() as session:
+        rows = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status == PENDING,
+                                        OutboxMessage.next_attempt_at <= clock.utcnow())
+            .order_by(OutboxMessage.id).limit(limit)
+        ).all()
+        return [_outgoing(r) for r in rows]
+
+
+def unacknowledged(channel: str, channel_user_id: str) -> list[Outgoing]:
+    """What a reconnecting client has not confirmed yet (pending or sent), oldest first."""
+    with session_scope() as session:
+        rows = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.channel == channel,
+                                        OutboxMessage.channel_user_id == channel_user_id,
+                                        OutboxMessage.status.in_((PENDING, SENT)))
+            .order_by(OutboxMessage.id)
+        ).all()
+        return [_outgoing(r) for r in rows]
+
+
+def mark_sent(message_id: int) -> None:
+    with session_scope() as session:
+        row = session.get(OutboxMessage, message_id)
+        if row.status == PENDING:
+            row.status, row.sent_at = SENT, clock.utcnow()
+            row.attempts += 1
+
+
+def mark_acked(message_id: int, channel: str, channel_user_id: str) -> bool:
+    """The client showed the message; only its own messages can be acknowledged."""
+    with session_scope() as session:
+        row = session.get(OutboxMessage, message_id)
+        if row is None or (row.channel, row.channel_user_id) != (channel, channel_user_id):
+            return False
+        if row.status != ACKED:
+            row.status, row.acked_at = ACKED, clock.utcnow()
+        return True
+
+
+def mark_failed(message_id: int, error: str) -> None:
+    """A failed attempt: retried later, never dropped."""
+    with session_scope() as session:
+        row = session.get(OutboxMessage, message_id)
+        row.attempts += 1
+        row.last_error = error[:200]
+        delay = min(2 ** (row.attempts - 1), MAX_BACKOFF_S)
+        row.next_attempt_at = clock.utcnow() + timedelta(seconds=delay)
