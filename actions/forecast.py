@@ -1,17 +1,60 @@
-"""Next month's bill, until the forecasting service lands (a later issue).
+"""Next month's bill, forecast by the forecasting service for a verified account.
 
-Until then the bot says what it can do now (the latest bills, the tariff) rather than
-inventing a forecast.
+forecast_form verifies the customer like the bill lookup (the forecast is built from
+their own readings: personal data); action_forecast_bill says the figures and one
+saving tip from the account's own data.  A stated figure ("用了三百度要交多少") is a
+computation, not a forecast: the tariff answer, with no verification needed.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import services_client as svc
+from actions.identity import IdentityFormValidation, is_locked, locked_reply
+from actions.replies import HANDOFF_BUTTON, TIER_NAMES, month_zh
 from actions.tariff import ActionAskTariff
+
+
+class ValidateForecastForm(IdentityFormValidation):
+    own_intent = "forecast_bill"
+
+    def name(self) -> str:
+        return "validate_forecast_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
+        if tracker.get_slot("kwh"):
+            return []  # a computation from a stated figure: nothing personal to show
+        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
+
+
+def compared_text(forecast: dict) -> str:
+    compared = forecast.get("compared_to_last_year") or {}
+    change = compared.get("amount_change_percent")
+    if change is None:
+        return ""
+    if abs(change) < 1:
+        return f"，和去年同期（{month_zh(compared['month'])}）差不多"
+    return f"，比去年同期（{month_zh(compared['month'])}）{'高' if change > 0 else '低'}约{abs(change):.0f}%"
+
+
+def say_tip(dispatcher: CollectingDispatcher, tip: dict | None) -> None:
+    if not tip:
+        return
+    if tip["kind"] == "annual_tier":
+        dispatcher.utter_message(response="utter_forecast_tip_tier", tier=TIER_NAMES.get(tip["tier"], f"第{tip['tier']}档"),
+                                 kwh_to_next=tip["kwh_to_next_tier"],
+                                 next_tier=TIER_NAMES.get(tip["next_tier"], f"第{tip['next_tier']}档"),
+                                 next_price=tip["next_tier_price"])
+    elif float(tip["saving_with_time_of_use"]) > 0:
+        dispatcher.utter_message(response="utter_forecast_tip_tou_saves", saving=tip["saving_with_time_of_use"])
+    else:
+        dispatcher.utter_message(response="utter_forecast_tip_tou_costs",
+                                 extra=f"{abs(float(tip['saving_with_time_of_use'])):.2f}")
 
 
 class ActionForecastBill(Action):
@@ -19,10 +62,20 @@ class ActionForecastBill(Action):
         return "action_forecast_bill"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        if tracker.get_slot("kwh"):  # "用了三百度要交多少": a computation, not a forecast
+        if tracker.get_slot("kwh"):
             return await ActionAskTariff().run(dispatcher, tracker, domain)
-        dispatcher.utter_message(
-            text="电费预测功能即将上线。现在我可以帮您查看最近的账单和用电量，或者按电价帮您估算一定用电量的电费。",
-            buttons=[{"title": "查电费", "payload": "/query_bill"}, {"title": "电价估算", "payload": "/ask_tariff"}],
-        )
-        return []
+        account_no = tracker.get_slot("account_no")
+        reset = [SlotSet("last4", None)]
+        if is_locked(tracker, account_no):
+            locked_reply(dispatcher, tracker, account_no)
+            return [SlotSet("account_no", None), *reset]
+        try:
+            forecast = await svc.call("GET", f"/forecast/{account_no}")
+        except (svc.ServiceUnavailable, svc.ServiceFailed):
+            dispatcher.utter_message(response="utter_forecast_unavailable", buttons=[HANDOFF_BUTTON])
+            return reset
+        dispatcher.utter_message(response="utter_forecast", month=month_zh(forecast["month"]), kwh=forecast["kwh"],
+                                 amount=forecast["amount"], low=forecast["amount_low"], high=forecast["amount_high"],
+                                 compared=compared_text(forecast))
+        say_tip(dispatcher, forecast.get("saving_tip"))
+        return reset

@@ -1,45 +1,222 @@
-"""Outages and faults, until the repair-ticket service lands (a later issue).
+"""Outage and fault reports, and their progress, through the outage service.
 
-Until then the bot does not pretend to file a ticket: it gives the safety advice that
-matters first, the service commitment, and a human agent or the 95598 hotline, who do
-take the report.  Facts: 国家电网供电服务“十项承诺” (2023), see power-facts.md.
+A report is a form (outage_form): where (the address), how far it reaches (only my
+home / the building / the area; danger is told by the words, services/outage/triage.py)
+and a contact mobile.  Danger comes first: the safety advice is the bot's first words,
+before any question, and a human is offered at once; the ticket is urgent.  Only my
+home: the customer checks the breaker and the meter first; a lit meter means the fault
+is behind it, the customer's wiring (产权分界点, power-facts.md), so no free repair
+ticket.  The building or the area: a planned outage or a known fault that covers the
+address answers instead of a new ticket.  The service decides what a report becomes
+(a new ticket, the open one, a planned outage, a known fault); these actions only pass
+data and choose the response.
 """
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.replies import HANDOFF_BUTTON
+from actions import form_turn as turn
+from actions import services_client as svc
+from actions.replies import HANDOFF_BUTTON, time_zh
+from services import clock
+from services.outage.triage import is_danger, kind_of, ticket_id_in
+from services.textnorm import parse_phone
 
-SAFETY_ZH = "如果看到电线断落、冒烟或打火，请远离，不要靠近或触碰，也不要自行处理。"
-INTERNAL_FAULT_HINT_ZH = "如果只是您家停电、邻居家有电，可以先看看家里的空气开关或漏电保护器有没有跳闸。"
-COMMITMENT_ZH = "故障抢修24小时受理，到达现场平均时间：城区45分钟、农村90分钟、特殊边远地区2小时（国家电网供电服务“十项承诺”）。"
+PLACE_WORDS = re.compile(r"路|街|道|巷|弄|号|村|镇|乡|区|县|市|小区|花园|苑|栋|幢|单元|楼|大厦|广场")
+METER_DARK = re.compile(r"黑屏|不亮|没显示|没有显示|灭了|没反应|黑的|没电")
+METER_LIT = re.compile(r"亮着|有显示|亮的|正常|有数字|在走|有电")
+PHONE_PROMPT = "contact_mobile"
+OUTAGE_SLOTS = ("outage_address", "outage_kind", "meter_dark", "contact_mobile", "outage_cover")
 
 
 class ActionReportOutage(Action):
+    """Runs before the form: the safety advice first when it is a danger."""
+
     def name(self) -> str:
         return "action_report_outage"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text=f"收到，您反映的是停电或用电故障。{SAFETY_ZH}{INTERNAL_FAULT_HINT_ZH}\n"
-            f"报修请转人工客服或拨打95598，我们会安排抢修。{COMMITMENT_ZH}",
-            buttons=[HANDOFF_BUTTON],
-        )
-        return []
+        text = turn.text(tracker)
+        events: list[dict[str, Any]] = []
+        if tracker.active_loop_name != "outage_form":  # a new report starts afresh
+            events = [SlotSet(slot, None) for slot in OUTAGE_SLOTS]
+        if is_danger(text):
+            dispatcher.utter_message(response="utter_danger_safety", buttons=[HANDOFF_BUTTON])
+            events.append(SlotSet("outage_kind", "danger"))
+        return events
+
+
+class ValidateOutageForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_outage_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        slots = ["outage_address", "outage_kind"]
+        if tracker.get_slot("outage_kind") == "household":
+            slots.append("meter_dark")
+            if tracker.get_slot("meter_dark") is False:
+                return slots  # behind the meter: nothing to file
+        if tracker.get_slot("outage_cover"):
+            return slots  # a planned outage or a known fault answers it
+        return slots + ["contact_mobile"]
+
+    def _asked(self, tracker: Tracker, slot: str) -> bool:
+        return turn.is_fresh(tracker) and turn.requested_slot(tracker) == slot
+
+    async def extract_outage_address(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        if tracker.get_slot("outage_address") or not turn.is_fresh(tracker):
+            return {}
+        address = turn.entity(tracker, "address")
+        if not address and self._asked(tracker, "outage_address") and PLACE_WORDS.search(turn.text(tracker)):
+            address = turn.text(tracker)
+        return turn.slots_from({"outage_address": address})
+
+    async def extract_outage_kind(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        if tracker.get_slot("outage_kind") or not turn.is_fresh(tracker):
+            return {}
+        return turn.slots_from({"outage_kind": kind_of(turn.text(tracker))})
+
+    async def extract_meter_dark(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        if not self._asked(tracker, "meter_dark"):
+            return {}
+        text = turn.text(tracker)  # asked: 电表屏幕是黑的吗？
+        if METER_DARK.search(text) or (turn.intent(tracker) == "affirm" and not METER_LIT.search(text)):
+            return {"meter_dark": True}
+        if METER_LIT.search(text) or turn.intent(tracker) == "deny":
+            return {"meter_dark": False}
+        return {}
+
+    async def extract_contact_mobile(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        if not self._asked(tracker, PHONE_PROMPT):
+            return turn.slots_from({"contact_mobile": turn.entity(tracker, "phone")}) if turn.is_fresh(tracker) else {}
+        return {"contact_mobile": turn.entity(tracker, "phone") or parse_phone(turn.text(tracker)) or turn.text(tracker)}
+
+    async def validate_outage_kind(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value not in ("building", "area"):
+            return {"outage_kind": value}
+        try:  # a whole building or area dark: a planned outage or a known fault first
+            found = await svc.call("GET", "/outage/reports/check",
+                                   params={"address": tracker.get_slot("outage_address"), "kind": value})
+        except (svc.ServiceUnavailable, svc.ServiceFailed):
+            return {"outage_kind": value}
+        covered = found if found.get("case") in ("planned_outage", "known_fault") else None
+        return {"outage_kind": value, "outage_cover": covered}
+
+    async def validate_contact_mobile(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        mobile = parse_phone(str(value or ""))
+        if mobile is None:
+            dispatcher.utter_message(response="utter_bad_contact_mobile")
+        return {"contact_mobile": mobile}
+
+
+def restore_zh(moment: str | None) -> str:
+    return time_zh(datetime.fromisoformat(moment)) if moment else "尽快"
+
+
+class ActionSubmitOutage(Action):
+    """What the completed form becomes, said with the service's figures."""
+
+    def name(self) -> str:
+        return "action_submit_outage"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        cover = tracker.get_slot("outage_cover")
+        if cover:
+            say_covered(dispatcher, cover)
+            return []
+        if tracker.get_slot("meter_dark") is False:
+            dispatcher.utter_message(response="utter_outage_behind_meter", buttons=[HANDOFF_BUTTON])
+            return []
+        try:
+            result = await svc.call("POST", "/outage/reports", json={
+                "address": tracker.get_slot("outage_address"), "kind": tracker.get_slot("outage_kind"),
+                "contact_mobile": tracker.get_slot("contact_mobile"), "conversation_id": tracker.sender_id,
+                "account_no": tracker.get_slot("verified_account"), "description": turn.form_trigger_text(tracker, "outage_form"),
+            })
+        except (svc.ServiceUnavailable, svc.ServiceFailed):
+            dispatcher.utter_message(response="utter_outage_unavailable", buttons=[HANDOFF_BUTTON])
+            return []
+        if result["case"] in ("planned_outage", "known_fault"):
+            say_covered(dispatcher, result)
+            return []
+        ticket = result["ticket"]
+        promise = ticket["promised_arrival"]
+        response = "utter_outage_ticket_created" if result["case"] == "created" else "utter_outage_ticket_existing"
+        buttons = [{"title": "查询进度", "payload": f"查询工单{ticket['id']}的进度"}]
+        if ticket["kind"] == "danger":
+            buttons.append(HANDOFF_BUTTON)
+        dispatcher.utter_message(response=response, ticket_id=ticket["id"], area_type=promise["area_type_zh"],
+                                 minutes=promise["average_minutes"], status=ticket["status_zh"], buttons=buttons)
+        return [SlotSet("last_ticket", ticket["id"])]
+
+
+def say_covered(dispatcher: CollectingDispatcher, found: dict) -> None:
+    if found.get("planned_outage"):
+        planned = found["planned_outage"]
+        dispatcher.utter_message(response="utter_outage_planned", reason=planned["reason"],
+                                 start=time_zh(datetime.fromisoformat(planned["starts_at"])),
+                                 end=time_zh(datetime.fromisoformat(planned["ends_at"])))
+    else:
+        fault = found["fault"]
+        dispatcher.utter_message(response="utter_outage_known_fault", area=fault["area"], status=fault["status_zh"],
+                                 restore=restore_zh(fault.get("expected_restore_at")))
 
 
 class ActionQueryOutage(Action):
+    """A ticket's progress (by its id, or this conversation's last ticket), or the
+    planned outages at an address."""
+
     def name(self) -> str:
         return "action_query_outage"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text="计划停电会提前7天公告，可以在“网上国网”App的停电公告里按地址查询。"
-            f"查询抢修工单进度请转人工客服或拨打95598。{COMMITMENT_ZH}",
-            buttons=[HANDOFF_BUTTON],
-        )
+        ticket_id = ticket_id_in(turn.text(tracker))
+        address = turn.entity(tracker, "address") or tracker.get_slot("outage_address")
+        try:
+            if ticket_id or (tracker.get_slot("last_ticket") and not turn.entity(tracker, "address")):
+                return await self._progress(dispatcher, ticket_id or tracker.get_slot("last_ticket"))
+            if address:
+                return await self._planned(dispatcher, address)
+        except svc.ServiceUnavailable:
+            dispatcher.utter_message(response="utter_outage_unavailable", buttons=[HANDOFF_BUTTON])
+            return []
+        dispatcher.utter_message(response="utter_ask_outage_query")
+        return []
+
+    @staticmethod
+    async def _progress(dispatcher: CollectingDispatcher, ticket_id: str) -> list[dict[str, Any]]:
+        try:
+            ticket = await svc.call("GET", f"/outage/tickets/{ticket_id}")
+        except svc.ServiceFailed:
+            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=ticket_id)
+            return []
+        latest = ticket["history"][-1]
+        dispatcher.utter_message(response="utter_ticket_progress", ticket_id=ticket["id"], status=ticket["status_zh"],
+                                 at=time_zh(datetime.fromisoformat(latest["at"])),
+                                 note=f"（{latest['note']}）" if latest.get("note") else "")
+        return [SlotSet("last_ticket", ticket["id"])]
+
+    @staticmethod
+    async def _planned(dispatcher: CollectingDispatcher, address: str) -> list[dict[str, Any]]:
+        try:
+            found = await svc.call("GET", "/outage/planned",
+                                   params={"address": address, "date_from": clock.today().isoformat()})
+        except svc.ServiceFailed:
+            found = {"planned_outages": []}
+        outages = found.get("planned_outages") or []
+        if not outages:
+            dispatcher.utter_message(response="utter_no_planned_outage", address=address)
+            return []
+        lines = "\n".join(f"{time_zh(datetime.fromisoformat(p['starts_at']))}至{time_zh(datetime.fromisoformat(p['ends_at']))}"
+                          f"，{p['area_name']}，{p['reason']}" for p in outages[:3])
+        dispatcher.utter_message(response="utter_planned_outages", address=address, outages=lines)
         return []

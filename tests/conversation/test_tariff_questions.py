@@ -43,3 +43,9 @@ def test_a_usage_figure_is_computed_not_forecast(customer: Customer, billing: ht
     text = Customer.text_of(customer.say(question))
     assert "即将上线" not in text
     assert f"{estimate(billing, 'zhejiang', 300)['total_amount']}元" in text and "浙江" in text
+
+
+@pytest.mark.parametrize("question", ["光伏余电上网电价是多少", "我家光伏发的电卖给电网多少钱一度"])
+def test_the_solar_feed_in_price_is_not_answered_with_the_consumption_table(customer: Customer, question: str) -> None:
+    text = Customer.text_of(customer.say(question))
+    assert "上网电价" in text and "没有经核实的价格" in text and "第一档" not in text  # no consumption table
