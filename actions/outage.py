@@ -44,12 +44,16 @@ class ActionReportOutage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         text = turn.text(tracker)
-        events: list[dict[str, Any]] = []
-        if tracker.active_loop_name != "outage_form":  # a new report starts afresh
-            events = [SlotSet(slot, None) for slot in OUTAGE_SLOTS]
+        new_report = tracker.active_loop_name != "outage_form"
+        events: list[dict[str, Any]] = [SlotSet(slot, None) for slot in OUTAGE_SLOTS] if new_report else []
         if is_danger(text):
             dispatcher.utter_message(response="utter_danger_safety", buttons=[HANDOFF_BUTTON])
-            events.append(SlotSet("outage_kind", "danger"))
+        # What the message already says is not asked again (我家文三路188号停电了).
+        kind, address = kind_of(text), turn.entity(tracker, "address")
+        if kind and (new_report or not tracker.get_slot("outage_kind") or kind == "danger"):
+            events.append(SlotSet("outage_kind", kind))
+        if address and (new_report or not tracker.get_slot("outage_address")):
+            events.append(SlotSet("outage_address", address))
         return events
 
 
@@ -100,22 +104,29 @@ class ValidateOutageForm(FormValidationAction):
             return turn.slots_from({"contact_mobile": turn.entity(tracker, "phone")}) if turn.is_fresh(tracker) else {}
         return {"contact_mobile": turn.entity(tracker, "phone") or parse_phone(turn.text(tracker)) or turn.text(tracker)}
 
+    async def validate_outage_address(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        return {"outage_address": value, "outage_cover": await covering(value, tracker.get_slot("outage_kind"))}
+
     async def validate_outage_kind(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        if value not in ("building", "area"):
-            return {"outage_kind": value}
-        try:  # a whole building or area dark: a planned outage or a known fault first
-            found = await svc.call("GET", "/outage/reports/check",
-                                   params={"address": tracker.get_slot("outage_address"), "kind": value})
-        except (svc.ServiceUnavailable, svc.ServiceFailed):
-            return {"outage_kind": value}
-        covered = found if found.get("case") in ("planned_outage", "known_fault") else None
-        return {"outage_kind": value, "outage_cover": covered}
+        return {"outage_kind": value, "outage_cover": await covering(tracker.get_slot("outage_address"), value)}
 
     async def validate_contact_mobile(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         mobile = parse_phone(str(value or ""))
         if mobile is None:
             dispatcher.utter_message(response="utter_bad_contact_mobile")
         return {"contact_mobile": mobile}
+
+
+async def covering(address: str | None, kind: str | None) -> dict | None:
+    """A whole building or area dark: the planned outage or known fault that covers the
+    address, if any (asked of the service before a contact mobile is)."""
+    if not address or kind not in ("building", "area"):
+        return None
+    try:
+        found = await svc.call("GET", "/outage/reports/check", params={"address": address, "kind": kind})
+    except (svc.ServiceUnavailable, svc.ServiceFailed):
+        return None  # the report itself will ask again
+    return found if found.get("case") in ("planned_outage", "known_fault") else None
 
 
 def restore_zh(moment: str | None) -> str:
