@@ -4,7 +4,7 @@ APP_PY := .venv/bin/python
 RASA_PY := .venv-rasa/bin/python
 PY311 ?= $(shell command -v python3.11 || command -v python3)
 
-.PHONY: run test setup model kg db eval-nlu eval-kg eval-dialogues bench postgres lock clean
+.PHONY: run test setup model kg db eval-nlu eval-kg eval-dialogues eval-forecast bench postgres lock clean audit-facts
 
 run: setup model kg db
 	$(APP_PY) -m scripts.stack
@@ -63,8 +63,18 @@ eval-kg: setup kg
 eval-dialogues: setup model kg
 	$(APP_PY) -m scripts.eval_dialogues
 
-bench: setup kg
+# Rolling-origin backtest of the kWh forecast on the seed's households -> reports/forecast.md
+# (a measure, not a test: it exits 0 whether or not the targets are met).
+eval-forecast: setup
+	$(APP_PY) -m services.forecasting.backtest
+
+bench: setup model kg
 	$(APP_PY) bench/kg_search.py
+	$(APP_PY) bench/turns.py
+
+# Every figure customers read, with its source; unsourced, stale, English or newspaper -> reports/facts.md
+audit-facts: setup
+	$(APP_PY) -m scripts.audit_facts
 
 # Regenerate the lock files from the .in files (needs network to PyPI).
 lock:
