@@ -18,7 +18,7 @@ from services.forecasting.cache import forecasts
 from tests.dates import months_ago
 from tests.service.conftest import authorized_client, make_app
 
-BASE, BILLING = "/forecast", "/billing"  
+BASE, BILLING = "/forecast", "/billing"  # where the services process mounts them
 DEMO = ["3300000001", "3300000002", "3300000003", "1100000001"]
 FIELDS = {"account_no", "month", "kwh", "kwh_low", "kwh_high", "amount", "amount_low", "amount_high", "method",
           "history_months", "compared_to_last_year", "saving_tip"}
