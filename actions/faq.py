@@ -2,7 +2,8 @@
 
 A follow-up such as 需要带什么材料 / 多久能办好 right after an answer is answered from
 that topic's neighbourhood in the graph, even when the NLU took it for out of scope or
-was unsure (rules.yml sends those here right after an answer).  When the retriever is not confident the bot
+was unsure (rules.yml sends those here right after an answer).  Answers are for the
+customer's province: the one the question names, else the verified account's.  When the retriever is not confident the bot
 says so, offers the three nearest topics as buttons and offers a human.
 """
 from __future__ import annotations
@@ -32,6 +33,17 @@ def with_sources(answer: str, sources: list[Any]) -> str:
     return f"{answer}\n（依据：{'；'.join(names)}）" if names else answer
 
 
+async def verified_province(tracker: Tracker) -> dict[str, str]:
+    """``{"province": key}`` of the verified account, so the answer is for its province."""
+    account_no = tracker.get_slot("verified_account")
+    if not account_no:
+        return {}
+    try:
+        return {"province": (await svc.account_summary(account_no))["province"]}
+    except (svc.ServiceUnavailable, svc.ServiceFailed, KeyError):
+        return {}  # the answer then names each province's figures
+
+
 async def followup(topic: str | None, question: str) -> dict | None:
     """The answer to an aspect question (materials, time limit …) about ``topic``."""
     if not topic:
@@ -50,7 +62,8 @@ class ActionAnswerFaq(Action):
         question = tracker.latest_message.get("text") or ""
         last_topic = tracker.get_slot("last_topic")
         try:
-            found = await svc.call("GET", "/kg/search", params={"q": question, "k": SUGGESTIONS})
+            found = await svc.call("GET", "/kg/search",
+                                   params={"q": question, "k": SUGGESTIONS, **await verified_province(tracker)})
             results = found.get("results") or []
             best = results[0] if found.get("confident") and results else None
             # Once a topic is in play, "需要带什么材料" asks about one aspect of it: of the

@@ -15,8 +15,8 @@ router = APIRouter(tags=["knowledge graph"])
 
 
 @router.get("/search")
-def search(q: str = "", k: int = 5) -> dict:
-    return service.search(q, k)
+def search(q: str = "", k: int = 5, province: str | None = None) -> dict:
+    return service.search(q, k, province)
 
 
 @router.get("/topics/{slug}")

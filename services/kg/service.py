@@ -18,12 +18,13 @@ from __future__ import annotations
 import threading
 from dataclasses import asdict
 
-from knowledge_graph.answers import compose_aspect_answer
+from knowledge_graph.answers import compose_answer, compose_aspect_answer, topic_sources
 from knowledge_graph.aspects import ASPECTS, aspect_for_question
 from knowledge_graph.build import ensure_built
 from knowledge_graph.graph import topic_subgraph as graph_topic_subgraph
 from knowledge_graph.retriever import Retriever
 from services.errors import Invalid, NotFound
+from services.regions import customer_province
 from services.settings import get_settings
 
 MAX_QUERY_CHARS = 200
@@ -50,14 +51,25 @@ def is_loaded() -> bool:
     return _retriever is not None
 
 
-def search(q: str, k: int = 5) -> dict:
-    """``{results: [{topic, question, answer, score, sources}], confident, confidence}``."""
+def search(q: str, k: int = 5, province: str | None = None) -> dict:
+    """``{results: [{topic, question, answer, score, sources}], confident, confidence}``.
+
+    The answers are for the customer's province: the one the question names, else
+    ``province`` (the verified account's), else none in particular (provincial figures
+    each labelled with their province)."""
     query = _clean_query(q)
     if not 1 <= k <= MAX_K:
         raise Invalid("invalid_k", f"k must be between 1 and {MAX_K}.", f"返回条数k必须在1到{MAX_K}之间。")
     result = get_retriever().search(query, k)
+    hits = [asdict(hit) for hit in result.results]
+    whose = customer_province(query, province)
+    if whose is not None:
+        graph = get_retriever().graph
+        for hit in hits:
+            hit["answer"] = compose_answer(graph, hit["topic"], whose.key)
+            hit["sources"] = topic_sources(graph, hit["topic"], whose.key)
     return {
-        "results": [asdict(hit) for hit in result.results],
+        "results": hits,
         "confident": result.confident,
         "confidence": result.confidence,
     }

@@ -88,3 +88,13 @@ def test_a_followup_cites_no_unverified_source(client):
     body = client.get(f"{BASE}/topics/payment_channels/followup", params={"q": "在哪里能交"}).json()
     assert "支付宝" in body["answer"] and "为准" in body["answer"]
     assert all(source["key"] != "third_party_payment" for source in body["sources"])
+
+
+def test_answers_are_for_the_customers_province(client):
+    """The province the question names, else the verified account's: never another's."""
+    named = client.get(f"{BASE}/search", params={"q": "浙江的谷电时间是几点", "k": 1}).json()["results"][0]
+    assert "浙江" in named["answer"] and "北京" not in named["answer"]
+    given = client.get(f"{BASE}/search", params={"q": "谷电时间是几点", "k": 1, "province": "beijing"}).json()
+    assert "北京" in given["results"][0]["answer"] and "浙江" not in given["results"][0]["answer"]
+    unknown = client.get(f"{BASE}/search", params={"q": "谷电时间是几点", "k": 1}).json()["results"][0]
+    assert "浙江" in unknown["answer"] and "北京" in unknown["answer"]  # each labelled
