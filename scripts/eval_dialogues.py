@@ -197,10 +197,10 @@ class FactMissing(Exception):
 
 
 class BillingFacts:
-    """:class:`Facts` from ``{gateway}/api/v1/billing`` with the service token."""
+    """:class:`Facts` from the billing API on the services' internal port, with the service token."""
 
-    def __init__(self, gateway_url: str, token: str):
-        self.client = httpx.Client(base_url=f"{gateway_url}/api/v1/billing",
+    def __init__(self, services_url: str, token: str):
+        self.client = httpx.Client(base_url=f"{services_url}/billing",
                                    headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
     def _get(self, path: str, **params: Any) -> dict:
@@ -631,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
             args.keep = True
             return 1
         gateway_url = f"http://127.0.0.1:{settings.gateway_port}"
-        facts = BillingFacts(gateway_url, settings.service_token)
+        facts = BillingFacts(settings.services_url, settings.service_token)
         outcomes = []
         try:
             for conversation in conversations:
