@@ -4,7 +4,7 @@ APP_PY := .venv/bin/python
 RASA_PY := .venv-rasa/bin/python
 PY311 ?= $(shell command -v python3.11 || command -v python3)
 
-.PHONY: run test setup model kg db eval-nlu eval-kg eval-dialogues eval-forecast bench postgres lock clean audit-facts
+.PHONY: run test setup model kg db eval-nlu eval-kg eval-dialogues eval-forecast bench postgres browser lock clean audit-facts
 
 run: setup model kg db
 	$(APP_PY) -m scripts.stack
@@ -16,7 +16,7 @@ CLOCK_TESTS := tests/service/test_billing_api.py tests/service/test_billing_paym
 	tests/service/test_actions.py tests/conversation/test_dialogue.py \
 	tests/conversation/test_account_questions.py tests/conversation/test_money_safety.py
 
-test: setup model kg postgres
+test: setup model kg postgres browser
 	$(APP_PY) -m pytest
 	$(APP_PY) -m pytest --clock=year-ahead $(CLOCK_TESTS)
 	$(APP_PY) -m pytest --clock=month-end $(CLOCK_TESTS)
@@ -51,6 +51,10 @@ db: setup
 # Debian's PostgreSQL server for the billing tests (installed when missing).
 postgres:
 	bash scripts/ensure_postgres.sh
+
+# Debian's Chromium for the browser tests (installed when missing; Playwright drives it).
+browser:
+	bash scripts/ensure_chromium.sh
 
 eval-nlu: setup
 	PYTHONPATH=$(CURDIR) $(RASA_PY) scripts/eval_nlu.py
