@@ -56,7 +56,7 @@ from scripts.stack import MODEL_PATH, Stack, settings_env  # noqa: E402
 from services.billing.models import Account  # noqa: E402
 from services.conversations import store, tokens  # noqa: E402
 from services.settings import Settings, get_settings  # noqa: E402
-from tests.conversation.conftest import prepare_throwaway, take_spare, throwaway_settings  # noqa: E402
+from tests.stack import prepare_throwaway, take_spare, throwaway_settings  # noqa: E402
 
 REPORT = REPO_ROOT / "reports" / "bench.md"
 COMMAND = ".venv/bin/python bench/turns.py"

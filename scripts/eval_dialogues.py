@@ -1,7 +1,7 @@
 """How many routine customer conversations PowerDesk completes on its own.
 
 ``make eval-dialogues`` (``.venv/bin/python -m scripts.eval_dialogues``) starts a
-throw-away stack the way the conversation tests do (tests/conversation/conftest.py: free
+throw-away stack the way the conversation tests do (tests/stack.py: free
 loopback ports, a fresh SQLite database migrated and seeded, the knowledge-graph index
 ``make kg`` built), plays every conversation of tests/dialogues/routine.yml through the
 gateway as a new customer, checks the replies against the conversation's checks and the
@@ -40,7 +40,7 @@ import yaml
 from scripts.stack import MODEL_PATH, Stack
 from services import clock, months
 from services.settings import REPO_ROOT
-from tests.conversation.conftest import SEED_ACCOUNTS, Customer, prepare_throwaway, throwaway_settings
+from tests.stack import SEED_ACCOUNTS, Customer, prepare_throwaway, throwaway_settings
 
 CONVERSATIONS = REPO_ROOT / "tests" / "dialogues" / "routine.yml"
 REPORT = REPO_ROOT / "reports" / "dialogues.md"

@@ -14,6 +14,8 @@ from datetime import datetime, time
 import pytest
 
 from services import clock
+# The real stack's fixtures (Rasa, action server, services, gateway: one per test session).
+from tests.stack import billing, customer, gateway_url, spare_account, stack, stack_settings  # noqa: F401
 
 CLOCKS = ("real", "year-ahead", "month-end")
 
@@ -43,7 +45,6 @@ def pytest_configure(config) -> None:
 
 def pytest_report_header(config) -> str:
     return f"clock: {config.getoption('--clock')} (today {clock.today().isoformat()} in China)"
-
 
 
 @pytest.fixture

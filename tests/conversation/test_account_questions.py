@@ -10,7 +10,7 @@ from actions.replies import date_zh, month_zh
 from scripts.stack import Stack
 from services import clock
 from services.billing.models import Account, Bill
-from tests.conversation.conftest import Customer, take_spare
+from tests.stack import Customer, take_spare
 from tests.dates import months_ago
 
 pytestmark = pytest.mark.conversation

@@ -6,7 +6,7 @@ import pytest
 
 from actions.replies import month_zh
 from services.masking import mask_account_no
-from tests.conversation.conftest import Customer
+from tests.stack import Customer
 from tests.dates import months_ago
 
 pytestmark = pytest.mark.conversation

@@ -7,7 +7,7 @@ import pytest
 from scripts.stack import Stack
 from services.conversations import store
 from services.settings import get_settings
-from tests.conversation.conftest import Customer
+from tests.stack import Customer
 
 pytestmark = pytest.mark.conversation
 

@@ -7,7 +7,7 @@ import pytest
 
 from actions.replies import month_zh
 from scripts.stack import Stack
-from tests.conversation.conftest import Customer
+from tests.stack import Customer
 
 pytestmark = pytest.mark.conversation
 

@@ -13,7 +13,7 @@ from sqlalchemy import exists
 
 from services.billing.models import Account, Bill
 from services.masking import mask_account_no
-from tests.conversation.conftest import Customer, take_spare
+from tests.stack import Customer, take_spare
 
 pytestmark = pytest.mark.conversation
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from scripts.stack import Stack
 from services.billing.models import Account, Customer as CustomerRow
 from services.db import session_scope
-from tests.conversation.conftest import Customer
+from tests.stack import Customer
 from tests.unit.test_outage_triage import DANGER_WORDINGS
 
 pytestmark = pytest.mark.conversation

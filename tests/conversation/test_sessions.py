@@ -12,7 +12,7 @@ from scripts.stack import Stack
 from services import clock
 from services.conversations.models import Conversation
 from services.db import session_scope
-from tests.conversation.conftest import Customer
+from tests.stack import Customer
 
 pytestmark = pytest.mark.conversation
 

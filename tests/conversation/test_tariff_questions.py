@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conversation.conftest import Customer
+from tests.stack import Customer
 from tests.dates import months_ago
 
 pytestmark = pytest.mark.conversation

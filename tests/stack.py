@@ -1,5 +1,7 @@
-"""The real stack for conversation tests: Rasa server, action server and gateway,
-started once per test session on free loopback ports with a throw-away database.
+"""The real stack for conversation, channel and browser tests: services, Rasa server,
+action server and gateway, started once per test session on free loopback ports with a
+throw-away database.  Its fixtures are made visible to every test by tests/conftest.py,
+so the conversation, channel and browser tests share one stack.
 
 Needs the trained model (var/models/powerdesk.tar.gz; `make test` trains it first).
 """
