@@ -14,6 +14,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from api import wording
 from api.rasa_client import BotUnavailable, RasaClient
 from api.render import NUMBERED_CHOICE_CHANNELS, buttons_of, chosen_payload
 from api.schemas import BotMessage, Button
@@ -22,9 +23,6 @@ from services.masking import mask_text
 from services.settings import get_settings
 
 log = logging.getLogger("powerdesk.turns")
-
-APOLOGY_ZH = "非常抱歉，系统暂时有点忙，您的消息已经记录下来，我们会尽快处理。着急的话也可以拨打95598供电服务热线。"
-WAITING_FOR_AGENT_ZH = "您的消息已转给人工客服，请稍候，客服人员会尽快回复您。"
 
 # After verification_idle_min without a message the identity check counts no more:
 # these events make the bot ask for it again before showing anything personal.
@@ -82,7 +80,7 @@ async def handle_turn(inbound: Inbound, rasa: RasaClient) -> TurnResult:
 
     if conversation.state == store.HANDOFF:
         await run_in_threadpool(store.mark_status, inbound_id, "queued")
-        return TurnResult(conversation.id, [BotMessage(text=WAITING_FOR_AGENT_ZH)], "handoff")
+        return TurnResult(conversation.id, [BotMessage(text=wording.WAITING_FOR_AGENT)], "handoff")
 
     try:
         if not conversation.has_messages:  # the channel's response variants, for the whole conversation
@@ -96,7 +94,7 @@ async def handle_turn(inbound: Inbound, rasa: RasaClient) -> TurnResult:
     except BotUnavailable as exc:
         log.error("bot unavailable for %s: %s", conversation.id, exc)
         await run_in_threadpool(store.mark_status, inbound_id, "failed")
-        return TurnResult(conversation.id, [BotMessage(text=APOLOGY_ZH)], "bot", "bot_unavailable")
+        return TurnResult(conversation.id, [BotMessage(text=wording.APOLOGY)], "bot", "bot_unavailable")
 
     await run_in_threadpool(store.record_replies, conversation.id, inbound_id, [m.text for m in messages],
                             "bot", buttons_of(messages))
