@@ -35,15 +35,6 @@ class RasaClient:
         """Add events to a conversation's tracker (e.g. forget a stale verification)."""
         await self._post_json(f"/conversations/{sender_id}/tracker/events", events, self._auth)
 
-    async def set_channel(self, sender_id: str, channel: str) -> None:
-        """Set the ``channel`` slot of a new conversation (it picks the responses' channel
-        variants).  Sent twice: the first call also starts Rasa's session, and its event,
-        stamped before that start, is not read back (the SQL tracker store loads a
-        tracker from its last session start on); the second one stays."""
-        event = {"event": "slot", "name": "channel", "value": channel}
-        await self.append_events(sender_id, [event])
-        await self.append_events(sender_id, [event])
-
     async def is_ready(self) -> bool:
         """Up and with a model loaded."""
         try:

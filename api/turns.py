@@ -83,9 +83,9 @@ async def handle_turn(inbound: Inbound, rasa: RasaClient) -> TurnResult:
         return TurnResult(conversation.id, [BotMessage(text=wording.WAITING_FOR_AGENT)], "handoff")
 
     try:
-        if not conversation.has_messages:  # the channel's response variants, for the whole conversation
-            await rasa.set_channel(conversation.id, inbound.channel)
-        elif conversation.idle_s > get_settings().verification_idle_min * 60:
+        # The channel travels in the metadata: the session's start sets the channel slot
+        # from it (actions/session.py), which picks the responses' channel variants.
+        if conversation.idle_s > get_settings().verification_idle_min * 60:
             await rasa.append_events(conversation.id, FORGET_VERIFICATION)
         metadata = {**inbound.metadata, "channel": inbound.channel}
         messages, handoff = to_bot_messages(await rasa.send(conversation.id, bot_text(inbound, conversation), metadata))

@@ -567,7 +567,7 @@ def where_time_goes(step: Lockstep, session_check: list[float], hops: dict[str, 
               median(step.phases_cpu.get(name, []))) for name, samples in step.phases.items() if name.startswith("store.")]
     if step.phases.get(RASA_EVENTS):
         rows.append((f"its calls to Rasa's tracker API ({len(step.phases[RASA_EVENTS])} in "
-                     f"{len(step.per_turn)} turns: the channel slot, a stale verification)",
+                     f"{len(step.per_turn)} turns: a stale verification forgotten)",
                      "rasa.append_events inside handle_turn, per call", step.phases[RASA_EVENTS], None))
     rows += [("**the bot**: the hop to Rasa, Rasa (NLU, policies, SQLite tracker store), the action "
               "server and the services", "rasa.send inside handle_turn", step.phases.get(RASA_SEND, []), None),

@@ -34,8 +34,6 @@ class OpenConversation:
     previous_id: str | None = None
     # [{"title", "payload"}] of the bot's last reply (see Conversation.last_buttons).
     last_buttons: list[dict] | None = None
-    # Whether a message has been stored in it yet (the first one tells Rasa the channel).
-    has_messages: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,10 +88,8 @@ def open_conversation(channel: str, channel_user_id: str) -> OpenConversation:
         if conversation is not None:
             idle = clock.utcnow() - _aware(conversation.last_activity_at)
             if idle <= timeout:
-                has_messages = session.scalar(
-                    select(Message.id).where(Message.conversation_id == conversation.id).limit(1)) is not None
                 return OpenConversation(conversation.id, conversation.state, idle.total_seconds(),
-                                        last_buttons=conversation.last_buttons, has_messages=has_messages)
+                                        last_buttons=conversation.last_buttons)
             _end(conversation, "inactivity")
             previous_id = conversation.id
         conversation = _start(session, channel, channel_user_id)
