@@ -24,8 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_turn as turn
 from actions import services_client as svc
-from actions.replies import HANDOFF_BUTTON, time_zh
-from services import clock
+from actions.replies import HANDOFF_BUTTON, days_zh, time_zh
 from services.outage.triage import is_danger, kind_of, ticket_id_in
 from services.textnorm import parse_phone
 
@@ -196,7 +195,7 @@ class ActionQueryOutage(Action):
             if ticket_id or (tracker.get_slot("last_ticket") and not turn.entity(tracker, "address")):
                 return await self._progress(dispatcher, ticket_id or tracker.get_slot("last_ticket"))
             if address:
-                return await self._planned(dispatcher, address)
+                return await self._planned(dispatcher, address, turn.text(tracker)[:200])
         except svc.ServiceUnavailable:
             dispatcher.utter_message(response="utter_outage_unavailable", buttons=[HANDOFF_BUTTON])
             return []
@@ -217,17 +216,20 @@ class ActionQueryOutage(Action):
         return [SlotSet("last_ticket", ticket["id"])]
 
     @staticmethod
-    async def _planned(dispatcher: CollectingDispatcher, address: str) -> list[dict[str, Any]]:
+    async def _planned(dispatcher: CollectingDispatcher, address: str, words: str) -> list[dict[str, Any]]:
+        """The planned outages at ``address`` on the days the customer's ``words`` name
+        (明天, 下周, 这两天 …; the service reads them), else in the coming week."""
         try:
-            found = await svc.call("GET", "/outage/planned",
-                                   params={"address": address, "date_from": clock.today().isoformat()})
-        except svc.ServiceFailed:
-            found = {"planned_outages": []}
-        outages = found.get("planned_outages") or []
+            found = await svc.call("GET", "/outage/planned", params={"address": address, "when": words})
+        except svc.ServiceFailed:  # an address the service cannot place: nothing is planned there
+            dispatcher.utter_message(response="utter_no_planned_outage", address=address, period="近期")
+            return []
+        period = days_zh(found["date_from"], found["date_to"], found["days_named"])
+        outages = found["planned_outages"]
         if not outages:
-            dispatcher.utter_message(response="utter_no_planned_outage", address=address)
+            dispatcher.utter_message(response="utter_no_planned_outage", address=address, period=period)
             return []
         lines = "\n".join(f"{time_zh(datetime.fromisoformat(p['starts_at']))}至{time_zh(datetime.fromisoformat(p['ends_at']))}"
                           f"，{p['area_name']}，{p['reason']}" for p in outages[:3])
-        dispatcher.utter_message(response="utter_planned_outages", address=address, outages=lines)
+        dispatcher.utter_message(response="utter_planned_outages", address=address, period=period, outages=lines)
         return []

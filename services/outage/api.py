@@ -128,10 +128,13 @@ def post_planned(body: PlannedIn, session: Session = Depends(get_session)) -> Pl
 def list_planned(address: str | None = Query(default=None, min_length=1, max_length=200,
                                              description="an area or an address: 西湖区, 西湖区文三路, …88号"),
                  date_from: date | None = None, date_to: date | None = None,
+                 when: str | None = Query(default=None, min_length=1, max_length=200,
+                                          description="the customer's words for the days: 明天, 下周, 这两天 …"
+                                                      " (used when no dates are given)"),
                  province: str | None = Query(default=None, max_length=32), include_cancelled: bool = False,
                  session: Session = Depends(get_session)) -> PlannedOutageList:
-    return planned.list_planned(session, address=address, date_from=date_from, date_to=date_to, province=province,
-                                include_cancelled=include_cancelled)
+    return planned.list_planned(session, address=address, date_from=date_from, date_to=date_to, when=when,
+                                province=province, include_cancelled=include_cancelled)
 
 
 @router.get("/planned/{outage_id}", response_model=PlannedOutageView)

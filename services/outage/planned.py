@@ -25,6 +25,7 @@ from services.outage.codes import PLANNED_PREFIX, next_code, row_by_code
 from services.outage.models import PlannedOutage, PlannedOutageStreet
 from services.outage.times import china_day, from_operator, in_china, start_of_day
 from services.outage.views import PlannedOutageList, PlannedOutageView, StreetView
+from services.outage.when import days_asked
 
 log = logging.getLogger(__name__)
 
@@ -164,10 +165,16 @@ def planned_covering(session: Session, address: NormalizedAddress, at: datetime 
 
 
 def list_planned(session: Session, *, address: str | None = None, date_from: date | None = None,
-                 date_to: date | None = None, province: str | None = None,
+                 date_to: date | None = None, when: str | None = None, province: str | None = None,
                  include_cancelled: bool = False) -> PlannedOutageList:
-    """Planned outages overlapping the China dates ``date_from``..``date_to`` (default:
-    today and the 7 days after), in the area or at the address given, earliest first."""
+    """Planned outages overlapping the China dates ``date_from``..``date_to``, or the days
+    the customer's words ``when`` name (明天, 下周, 这两天 …), by default today and the 7
+    days after; in the area or at the address given, earliest first."""
+    named = date_from is not None or date_to is not None
+    if when and not named:
+        asked = days_asked(when, clock.today(), address)
+        if asked:
+            (date_from, date_to), named = asked, True
     start, end = _window(date_from, date_to)
     query = select(PlannedOutage).where(PlannedOutage.starts_at < end, PlannedOutage.ends_at > start)
     if address is not None:
@@ -175,7 +182,8 @@ def list_planned(session: Session, *, address: str | None = None, date_from: dat
     if not include_cancelled:
         query = query.where(PlannedOutage.cancelled_at.is_(None))
     rows = session.scalars(query.order_by(PlannedOutage.starts_at, PlannedOutage.id)).unique()
-    return PlannedOutageList(planned_outages=[planned_view(session, o) for o in rows])
+    return PlannedOutageList(planned_outages=[planned_view(session, o) for o in rows], date_from=china_day(start),
+                             date_to=china_day(end) - timedelta(days=1), days_named=named)
 
 
 def _window(date_from: date | None, date_to: date | None) -> tuple[datetime, datetime]:

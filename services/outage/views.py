@@ -8,7 +8,7 @@ China time (+08:00).
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel
@@ -138,3 +138,8 @@ class TicketList(BaseModel):
 
 class PlannedOutageList(BaseModel):
     planned_outages: list[PlannedOutageView]
+    # The China dates searched (inclusive): what the caller asked, or the default window.
+    date_from: date
+    date_to: date
+    # Whether the caller named the days (``when``, or explicit dates) or the default applied.
+    days_named: bool

@@ -4,11 +4,14 @@ known fault answers instead of a ticket, a report twice is one ticket, and the
 customer sees the crew's status."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 from sqlalchemy import select
 
 from scripts.stack import Stack
+from services import clock
 from services.billing.models import Account, Customer as CustomerRow
 from services.db import session_scope
 from tests.stack import Customer
@@ -109,3 +112,18 @@ def test_the_customer_sees_the_crews_status_by_ticket_id(customer: Customer, out
     other = Customer(str(customer.client.base_url))
     text = Customer.text_of(other.say(f"{ticket['id']}的进度怎么样了"))
     assert ticket["id"] in text and "已派单" in text and "抢修班组已出发" in text
+
+
+def test_planned_outages_by_address_and_day(stack: Stack, customer: Customer, outage: httpx.Client) -> None:
+    """The seed plans an outage on the 2nd demo account's street tomorrow, none today."""
+    address = address_of(stack, "3300000002")
+    tomorrow = clock.today() + timedelta(days=1)
+    planned = outage.get("/planned", params={"address": address, "when": "明天"}).json()["planned_outages"]
+    text = Customer.text_of(customer.say(f"{address}明天会停电吗"))
+    assert f"{tomorrow.month}月{tomorrow.day}日的计划停电" in text, text
+    assert planned[0]["reason"] in text
+    today = clock.today()
+    other = Customer(str(customer.client.base_url))
+    text = Customer.text_of(other.say(f"{address}今天有没有计划停电"))
+    assert f"{today.month}月{today.day}日没有计划停电安排" in text, text
+    assert tickets_of(outage, customer) == [] and tickets_of(outage, other) == []

@@ -129,6 +129,20 @@ def test_an_operator_announces_lists_and_cancels_a_planned_outage(client):
     assert outage["id"] not in [o["id"] for o in in_district["planned_outages"]]
 
 
+def test_planned_outages_for_the_days_the_customer_names(client, demo):
+    """The 2nd demo account's street has a planned outage tomorrow and none today."""
+    tomorrow = client.get(f"{BASE}/planned", params={"address": demo["3300000002"],
+                                                     "when": f"{demo['3300000002']}明天会停电吗"}).json()
+    assert (tomorrow["date_from"], tomorrow["date_to"], tomorrow["days_named"]) == (
+        str(clock.today() + timedelta(days=1)),) * 2 + (True,)
+    assert len(tomorrow["planned_outages"]) == 1
+    today = client.get(f"{BASE}/planned", params={"address": demo["3300000002"], "when": "今天停电吗"}).json()
+    assert today["planned_outages"] == [] and today["date_from"] == str(clock.today())
+    default = client.get(f"{BASE}/planned", params={"address": demo["3300000002"], "when": "有停电计划吗"}).json()
+    assert default["days_named"] is False and default["date_from"] == str(clock.today())
+    assert [o["id"] for o in default["planned_outages"]] == [o["id"] for o in tomorrow["planned_outages"]]
+
+
 def future(hours: int) -> str:
     return (clock.now() + timedelta(hours=hours)).replace(microsecond=0).isoformat()
 
