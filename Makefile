@@ -4,10 +4,15 @@ APP_PY := .venv/bin/python
 RASA_PY := .venv-rasa/bin/python
 PY311 ?= $(shell command -v python3.11 || command -v python3)
 
-.PHONY: run test setup model kg db eval-nlu eval-kg eval-dialogues eval-forecast bench postgres browser lock clean audit-facts
+.PHONY: run run-cluster test setup model kg db eval-nlu eval-kg eval-dialogues eval-forecast bench postgres redis browser lock clean audit-facts
 
 run: setup model kg db
 	$(APP_PY) -m scripts.stack
+
+# Two gateways, two Rasa servers and two action servers over a throw-away PostgreSQL
+# (services' database, Rasa's tracker store) and Redis (Rasa's lock store): scripts/cluster.py.
+run-cluster: setup model kg postgres redis
+	$(APP_PY) -m scripts.cluster
 
 # The whole suite, then the billing and dialogue tests again with the one clock moved a
 # year ahead and to the last day of the month: the suite must pass on any date.
@@ -16,7 +21,7 @@ CLOCK_TESTS := tests/service/test_billing_api.py tests/service/test_billing_paym
 	tests/service/test_actions.py tests/conversation/test_dialogue.py \
 	tests/conversation/test_account_questions.py tests/conversation/test_money_safety.py
 
-test: setup model kg postgres browser
+test: setup model kg postgres redis browser
 	$(APP_PY) -m pytest
 	$(APP_PY) -m pytest --clock=year-ahead $(CLOCK_TESTS)
 	$(APP_PY) -m pytest --clock=month-end $(CLOCK_TESTS)
@@ -51,6 +56,10 @@ db: setup
 # Debian's PostgreSQL server for the billing tests (installed when missing).
 postgres:
 	bash scripts/ensure_postgres.sh
+
+# Debian's Redis server for the cluster (installed when missing).
+redis:
+	bash scripts/ensure_redis.sh
 
 # Debian's Chromium for the browser tests (installed when missing; Playwright drives it).
 browser:

@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_access_log_masking()
-        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token)
+        app.state.rasa = RasaClient(settings.rasa_servers, settings.rasa_timeout_s, settings.rasa_token)
         # Load the FAQ retriever now, not on a customer's first question.
         await run_in_threadpool(kg_service.get_retriever)
         delivery = asyncio.create_task(run_delivery(app.state.senders, app.state.outbox_wake))

@@ -1,5 +1,8 @@
 """Delivering the outbox: one sender per channel, and the loop that drives them.
 
+Every gateway process runs the loop; a message is claimed by one process at a time
+(services/outbox/store.py), so the processes share the work without sending twice.
+
 A sender's ``deliver`` answers True when the channel took the message, False when
 the customer cannot be reached right now (a web customer with no open socket: the
 message waits, and goes out when they reconnect), and raises when the channel
@@ -41,13 +44,16 @@ class RecordingSender:
 async def deliver_due(senders: dict[str, Sender]) -> int:
     """One pass over the due messages; returns how many a channel took."""
     delivered = 0
-    for message in await run_in_threadpool(outbox.due):
+    for message in await run_in_threadpool(outbox.claim_due):
         sender = senders.get(message.channel)
         try:
             if sender is None:
                 raise RuntimeError(f"no sender for channel {message.channel}")
             if not await sender.deliver(message):
-                continue  # not reachable now; stays pending for the reconnect
+                # Not reachable from this process: another may hold the customer's socket,
+                # and a reconnect gets it anyway; pending either way.
+                await run_in_threadpool(outbox.release, message.id)
+                continue
         except Exception as exc:  # any channel failure: keep the message, retry later
             log.warning("outbox %d to %s failed: %s", message.id, message.channel, exc)
             await run_in_threadpool(outbox.mark_failed, message.id, f"{type(exc).__name__}: {exc}")

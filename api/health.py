@@ -1,4 +1,5 @@
-"""GET /healthz: each component's state; 200 only when every one is up."""
+"""GET /healthz: each component's state; 200 only when every one is up.  Where a cluster
+runs several Rasa or action servers, a component is up while one of them answers."""
 from __future__ import annotations
 
 import httpx
@@ -29,6 +30,13 @@ async def http_ok(url: str) -> bool:
         return False
 
 
+async def any_ok(urls) -> bool:
+    for url in urls:
+        if await http_ok(url):
+            return True
+    return False
+
+
 @router.get("/healthz")
 async def healthz(request: Request) -> JSONResponse:
     settings = request.app.state.settings
@@ -36,7 +44,7 @@ async def healthz(request: Request) -> JSONResponse:
         "gateway": "up",
         "database": "up" if await run_in_threadpool(database_is_up) else "down",
         "rasa": "up" if await request.app.state.rasa.is_ready() else "down",
-        "action_server": "up" if await http_ok(f"{settings.action_server_url}/health") else "down",
+        "action_server": "up" if await any_ok(f"{url}/health" for url in settings.action_servers) else "down",
         "services": "up" if await http_ok(f"{settings.services_url}/healthz") else "down",
     }
     for name, check in request.app.state.extra_health_checks.items():

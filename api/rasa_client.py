@@ -1,11 +1,19 @@
-"""The gateway's only way to the Rasa server (REST channel and HTTP API on loopback).
+"""The gateway's only way to the Rasa servers (REST channel and HTTP API on loopback).
 
 Rasa runs with ``--auth-token``: its HTTP API (status, parse, tracker events) answers
 only requests carrying the token as the ``token`` query parameter, which this client
 adds to those calls (not to the REST channel's webhook, which does not take it).
+
+With several Rasa servers sharing one tracker store and one lock store (the cluster,
+``settings.rasa_urls``), any server can take any turn: calls go to the servers in turn,
+and a server that refuses the connection is skipped for the next one.  Only a refused
+connection moves on: a server that took the request may have acted on it, so a timeout
+or an error answer is not sent again elsewhere.
 """
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -16,12 +24,15 @@ class BotUnavailable(Exception):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout_s: float, token: str):
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
+    def __init__(self, servers: str | Sequence[str], timeout_s: float, token: str):
+        urls = [servers] if isinstance(servers, str) else list(servers)
+        self._clients = [httpx.AsyncClient(base_url=url, timeout=timeout_s) for url in urls]
+        self._turns = itertools.count()
         self._auth = {"token": token}
 
     async def close(self) -> None:
-        await self._client.aclose()
+        for client in self._clients:
+            await client.aclose()
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """One customer turn through Rasa's REST channel; returns Rasa's messages."""
@@ -36,17 +47,30 @@ class RasaClient:
         await self._post_json(f"/conversations/{sender_id}/tracker/events", events, self._auth)
 
     async def is_ready(self) -> bool:
-        """Up and with a model loaded."""
-        try:
-            response = await self._client.get("/status", params=self._auth)
-            return response.status_code == 200 and bool(response.json().get("model_file"))
-        except (httpx.HTTPError, ValueError):
-            return False
+        """At least one server is up with a model loaded."""
+        for client in self._clients:
+            try:
+                response = await client.get("/status", params=self._auth)
+                if response.status_code == 200 and response.json().get("model_file"):
+                    return True
+            except (httpx.HTTPError, ValueError):
+                continue
+        return False
+
+    def _in_turn(self) -> list[httpx.AsyncClient]:
+        """Every server once, starting with the next one in turn."""
+        start = next(self._turns) % len(self._clients)
+        return self._clients[start:] + self._clients[:start]
 
     async def _post_json(self, path: str, payload: Any, params: dict[str, str] | None = None) -> Any:
-        try:
-            response = await self._client.post(path, json=payload, params=params)
-            response.raise_for_status()
-            return response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise BotUnavailable(f"{path}: {exc.__class__.__name__}: {exc}") from exc
+        refused: list[str] = []
+        for client in self._in_turn():
+            try:
+                response = await client.post(path, json=payload, params=params)
+                response.raise_for_status()
+                return response.json()
+            except httpx.ConnectError as exc:  # nothing reached this server: try the next
+                refused.append(f"{client.base_url}: {exc}")
+            except (httpx.HTTPError, ValueError) as exc:
+                raise BotUnavailable(f"{path}: {exc.__class__.__name__}: {exc}") from exc
+        raise BotUnavailable(f"{path}: no Rasa server took the connection ({'; '.join(refused)})")

@@ -53,15 +53,17 @@ def lock_store(settings: Settings) -> dict | None:
             "db": int(url.path.lstrip("/") or 0), "password": url.password, "key_prefix": "powerdesk"}
 
 
-def write_endpoints(settings: Settings) -> Path:
-    """var/endpoints.yml: bot/endpoints.yml with this deployment's URLs and stores."""
+def write_endpoints(settings: Settings, action_server_url: str | None = None,
+                    name: str = "endpoints.yml") -> Path:
+    """var/<name>: bot/endpoints.yml with this deployment's action server and stores (a
+    cluster writes one per Rasa server, each pointing at its own action server)."""
     endpoints = yaml.safe_load((REPO_ROOT / "bot" / "endpoints.yml").read_text(encoding="utf-8"))
-    endpoints["action_endpoint"] = {"url": f"{settings.action_server_url}/webhook",
+    endpoints["action_endpoint"] = {"url": f"{action_server_url or settings.action_server_url}/webhook",
                                     "headers": {"Authorization": f"Bearer {settings.action_token}"}}
     endpoints["tracker_store"] = tracker_store(settings)
     if lock_store(settings):
         endpoints["lock_store"] = lock_store(settings)
-    path = settings.var_dir / "endpoints.yml"
+    path = settings.var_dir / name
     path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
     return path
 
@@ -75,6 +77,33 @@ class Process:
     popen: subprocess.Popen | None = None
 
 
+def services_process(s: Settings) -> Process:
+    return Process("services", [str(APP_PYTHON), "-m", "uvicorn", "services.app:app", "--host", "127.0.0.1",
+                                "--port", str(port_of(s.services_url))], f"{s.services_url}/healthz")
+
+
+def rasa_process(s: Settings, model: Path, rasa_url: str, endpoints: Path, name: str = "rasa") -> Process:
+    return Process(
+        name,
+        [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port_of(rasa_url)),
+         "-m", str(model), "--endpoints", str(endpoints),
+         "--credentials", str(REPO_ROOT / "bot" / "credentials.yml"), "--auth-token", s.rasa_token],
+        f"{rasa_url}/status?token={s.rasa_token}",
+        {"PYTHONPATH": str(REPO_ROOT)},  # bot.tokenizer, bot.nlu_components, services.textnorm
+    )
+
+
+def actions_process(action_server_url: str, name: str = "actions") -> Process:
+    return Process(name, [str(APP_PYTHON), "-m", "actions.server", "--actions", "actions",
+                          "-p", str(port_of(action_server_url))],
+                   f"{action_server_url}/health", {"SANIC_HOST": "127.0.0.1"})
+
+
+def gateway_process(host: str, port: int, name: str = "gateway") -> Process:
+    return Process(name, [str(APP_PYTHON), "-m", "uvicorn", "api.app:app", "--host", host, "--port", str(port)],
+                   f"http://127.0.0.1:{port}/healthz")
+
+
 class Stack:
     def __init__(self, settings: Settings | None = None, model: Path = MODEL_PATH):
         self.settings = settings or get_settings()
@@ -85,37 +114,19 @@ class Stack:
     def _processes(self) -> list[Process]:
         s = self.settings
         return [
-            Process(
-                "services",
-                [str(APP_PYTHON), "-m", "uvicorn", "services.app:app", "--host", "127.0.0.1",
-                 "--port", str(port_of(s.services_url))],
-                f"{s.services_url}/healthz",
-            ),
-            Process(
-                "rasa",
-                [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port_of(s.rasa_url)),
-                 "-m", str(self.model), "--endpoints", str(s.var_dir / "endpoints.yml"),
-                 "--credentials", str(REPO_ROOT / "bot" / "credentials.yml"), "--auth-token", s.rasa_token],
-                f"{s.rasa_url}/status?token={s.rasa_token}",
-                {"PYTHONPATH": str(REPO_ROOT)},  # bot.tokenizer, bot.nlu_components, services.textnorm
-            ),
-            Process(
-                "actions",
-                [str(APP_PYTHON), "-m", "actions.server", "--actions", "actions", "-p", str(port_of(s.action_server_url))],
-                f"{s.action_server_url}/health",
-                {"SANIC_HOST": "127.0.0.1"},
-            ),
-            Process(
-                "gateway",
-                [str(APP_PYTHON), "-m", "uvicorn", "api.app:app", "--host", s.gateway_host, "--port", str(s.gateway_port)],
-                f"http://127.0.0.1:{s.gateway_port}/healthz",
-            ),
+            services_process(s),
+            rasa_process(s, self.model, s.rasa_url, s.var_dir / "endpoints.yml"),
+            actions_process(s.action_server_url),
+            gateway_process(s.gateway_host, s.gateway_port),
         ]
+
+    def write_endpoints(self) -> None:
+        write_endpoints(self.settings)
 
     def start(self, timeout_s: float = 300) -> None:
         """Start every process and wait until each answers its health check."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        write_endpoints(self.settings)
+        self.write_endpoints()
         for proc in self.processes:
             self._spawn(proc)
         deadline = time.monotonic() + timeout_s

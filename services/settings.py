@@ -30,7 +30,13 @@ class Settings(BaseSettings):
     gateway_port: int = 8000
     # Internal processes, loopback only.
     rasa_url: str = "http://127.0.0.1:5005"
+    # Several Rasa servers sharing one tracker store and lock store (the cluster):
+    # comma-separated URLs the gateway spreads turns over; empty = rasa_url alone.
+    rasa_urls: str = ""
     action_server_url: str = "http://127.0.0.1:5055"
+    # The cluster's action servers (one behind each Rasa server), comma-separated, for the
+    # gateway's health check; empty = action_server_url alone.
+    action_server_urls: str = ""
     # Rasa's tracker store: empty = SQLite under var/; or a URL such as
     # postgresql://user:pw@127.0.0.1:5432/rasa.  Lock store: empty = in memory; or
     # redis://127.0.0.1:6379/0 when several Rasa processes share conversations.
@@ -72,6 +78,21 @@ class Settings(BaseSettings):
     # Timeouts (seconds) for the calls the gateway and the actions make.
     rasa_timeout_s: float = 15.0
     service_timeout_s: float = 10.0
+
+
+    @property
+    def rasa_servers(self) -> list[str]:
+        """The Rasa servers the gateway talks to (``rasa_urls``, else ``rasa_url``)."""
+        return _urls(self.rasa_urls) or [self.rasa_url]
+
+    @property
+    def action_servers(self) -> list[str]:
+        """The action servers behind the Rasa servers (``action_server_urls``, else ``action_server_url``)."""
+        return _urls(self.action_server_urls) or [self.action_server_url]
+
+
+def _urls(listed: str) -> list[str]:
+    return [url.strip() for url in listed.split(",") if url.strip()]
 
 
 @lru_cache(maxsize=1)

@@ -5,13 +5,19 @@ sender takes it (``sent``), and on the web until the widget acknowledges it
 (``acked``); anything not acknowledged is sent again when the customer reconnects,
 and the widget ignores an id it has already shown.  A failing sender never drops a
 message: it is retried with a growing delay (1 s, 2 s, 4 s … at most 5 min).
+
+Several gateway processes deliver from the same table: each first *claims* a due message
+(a conditional update that moves its next attempt ``CLAIM_S`` ahead; only one process's
+update matches), so a channel with side effects (WeChat's API, a call) is not sent the
+same message twice at once.  A claim that ends neither sent nor failed (the customer is
+connected to another process) is released after ``UNREACHABLE_RETRY_S``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services import clock
 from services.conversations.models import Conversation
@@ -20,6 +26,8 @@ from services.outbox.models import OutboxMessage
 
 PENDING, SENT, ACKED = "pending", "sent", "acked"
 MAX_BACKOFF_S = 300
+CLAIM_S = 60  # a claimed message is offered again after this long if its process died
+UNREACHABLE_RETRY_S = 1.0  # the customer may be connected to another gateway process
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,32 @@ def due(limit: int = 100) -> list[Outgoing]:
             .order_by(OutboxMessage.id).limit(limit)
         ).all()
         return [_outgoing(r) for r in rows]
+
+
+def claim_due(limit: int = 100) -> list[Outgoing]:
+    """Due messages this process now holds for ``CLAIM_S``: each one was claimed by exactly
+    one process (the claim is an update that only matches while the message is due)."""
+    claimed = []
+    for message in due(limit):
+        with session_scope() as session:
+            now = clock.utcnow()
+            taken = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message.id, OutboxMessage.status == PENDING,
+                       OutboxMessage.next_attempt_at <= now)
+                .values(next_attempt_at=now + timedelta(seconds=CLAIM_S))
+            ).rowcount
+        if taken:
+            claimed.append(message)
+    return claimed
+
+
+def release(message_id: int, after_s: float = UNREACHABLE_RETRY_S) -> None:
+    """Give a claimed message back: due again after ``after_s`` (no attempt counted)."""
+    with session_scope() as session:
+        row = session.get(OutboxMessage, message_id)
+        if row is not None and row.status == PENDING:
+            row.next_attempt_at = clock.utcnow() + timedelta(seconds=after_s)
 
 
 def unacknowledged(channel: str, channel_user_id: str) -> list[Outgoing]:

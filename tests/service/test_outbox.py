@@ -114,3 +114,26 @@ def test_a_socket_without_a_valid_session_is_closed(gateway: TestClient) -> None
         with gateway.websocket_connect("/api/v1/ws?token=v1.forged.token") as socket:
             socket.receive_json()
     assert closed.value.code == 1008
+
+
+def test_two_gateway_processes_never_hold_the_same_message(tmp_path, monkeypatch, move_clock) -> None:
+    """Every gateway process runs the delivery loop on one table: a due message is
+    claimed by one of them; given back (its customer is connected elsewhere) it is due
+    again a moment later, without an attempt counted."""
+    monkeypatch.setenv("POWERDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'outbox.db'}")
+    get_settings.cache_clear()
+    try:
+        migrate()
+        conversation = conversations.open_conversation("wechat", "openid-claims")
+        message_id = outbox.enqueue(conversation.id, "您的工单已派单。", "notice")
+        first, second = outbox.claim_due(), outbox.claim_due()
+        assert [m.id for m in first] == [message_id] and second == []
+        outbox.release(message_id)
+        assert outbox.claim_due() == []  # not before the retry delay
+        move_clock(outbox.UNREACHABLE_RETRY_S / 60 + 0.01)
+        again = outbox.claim_due()
+        assert [m.id for m in again] == [message_id] and row(message_id).attempts == 0
+        move_clock(outbox.CLAIM_S / 60 + 1)  # a process that died holding it: offered again
+        assert [m.id for m in outbox.claim_due()] == [message_id]
+    finally:
+        get_settings.cache_clear()
