@@ -44,6 +44,16 @@ class RasaClient:
         await self.append_events(sender_id, [event])
         await self.append_events(sender_id, [event])
 
+    async def slots(self, sender_id: str) -> dict[str, Any]:
+        """A conversation's current slots (e.g. ``requested_slot``: what a form asks next)."""
+        try:
+            response = await self._client.get(f"/conversations/{sender_id}/tracker",
+                                               params={**self._auth, "include_events": "NONE"})
+            response.raise_for_status()
+            return response.json().get("slots") or {}
+        except (httpx.HTTPError, ValueError) as exc:
+            raise BotUnavailable(f"tracker of {sender_id}: {exc.__class__.__name__}: {exc}") from exc
+
     async def is_ready(self) -> bool:
         """Up and with a model loaded."""
         try:
