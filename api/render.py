@@ -41,6 +41,8 @@ _TICKET_ID = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})(\d{8})-(\d{4})(?!\d)")
 _SERVICE_NUMBER = re.compile(r"(?:(?<=拨打)|(?<=致电)|(?<=热线))(\d{3,6})(?!\d)")
 _DIGIT_WORDS = dict(zip("0123456789", "零幺二三四五六七八九"))
 _YEAR_WORDS = dict(zip("0123456789", "零一二三四五六七八九"))  # a year's 1 is 一, not 幺
+_COUNT = re.compile(r"(?<![\d.])(\d{1,6})(?=度|千瓦时|天|个月|分钟|小时|位|户|次)")
+_CJK_SPACE = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")
 
 
@@ -101,7 +103,10 @@ def speakable(text: str) -> str:
     text = _SERVICE_NUMBER.sub(lambda m: _digits(m.group()), text)
     text = _LONG_NUMBER.sub(lambda m: _digits(m.group()), text)
     text = _MONEY.sub(_money, text)
-    return re.sub(r"\s*\n\s*", "。", text.strip()).replace("。。", "。")
+    text = _COUNT.sub(lambda m: cn2an.an2cn(m.group(1)), text)
+    text = re.sub(r"(?<=[：:，,；。！？])\s*\n\s*", "", text.strip())  # a line break after punctuation
+    text = re.sub(r"\s*\n\s*", "。", text).replace("。。", "。")
+    return _CJK_SPACE.sub("", text)
 
 
 def spoken_choices(messages: list[BotMessage]) -> str:

@@ -43,5 +43,5 @@ def call_summary(call: Call) -> str:
         asked = f"先说“{first}”，最后说“{last}”" if len(said) > 1 else f"说“{first}”"
         sentences.append(f"客户共说了{len(said)}句，{asked}。")
     if answers:
-        sentences.append(f"机器人最后答复：“{_quote(answers[-1])}”。")
+        sentences.append(f"机器人最后答复：“{_quote(answers[-1]).rstrip('。')}”。")
     return "".join(sentences)
