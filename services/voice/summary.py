@@ -3,7 +3,7 @@
 An agent picking up a transferred call has seconds to learn who is calling and why, so
 the summary says, in one Chinese paragraph: the caller's number (masked), the 户号
 verified in the conversation if any (masked), what the caller asked first and last,
-and the bot's last answer.  Personal data inside the texts is masked too.
+and what the bot answered before those last words.  Personal data inside the texts is masked too.
 """
 from __future__ import annotations
 
@@ -30,10 +30,12 @@ def _verified_account(conversation_id: str) -> str | None:
 
 
 def call_summary(call: Call) -> str:
-    """E.g. 来电号码138****5678，已核验户号330****001。客户共说了3句，先说“我想查电费”，最后说“转人工”。机器人最后答复：“…”。"""
+    """E.g. 来电号码138****5678，已核验户号330****001。客户共说了3句，先说“我想查电费”，最后说“转人工”。此前机器人答复：“…”。"""
     messages = store.history(call.conversation_id)
     said = [m.text for m in messages if m.direction == "user"]
-    answers = [m.text for m in messages if m.direction != "user"]
+    # What the caller had heard before their last words (the answer to those is the transfer notice).
+    last_user = max((i for i, m in enumerate(messages) if m.direction == "user"), default=len(messages))
+    answers = [m.text for m in messages[:last_user] if m.direction != "user"]
     parts = [f"来电号码{mask_mobile(call.caller) or '未知'}"]
     account_no = _verified_account(call.conversation_id)
     parts.append(f"已核验户号{mask_account_no(account_no)}" if account_no else "未核验户号")
@@ -43,5 +45,5 @@ def call_summary(call: Call) -> str:
         asked = f"先说“{first}”，最后说“{last}”" if len(said) > 1 else f"说“{first}”"
         sentences.append(f"客户共说了{len(said)}句，{asked}。")
     if answers:
-        sentences.append(f"机器人最后答复：“{_quote(answers[-1]).rstrip('。')}”。")
+        sentences.append(f"此前机器人答复：“{_quote(answers[-1]).rstrip('。')}”。")
     return "".join(sentences)

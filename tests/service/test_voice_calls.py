@@ -57,7 +57,7 @@ def test_the_summary_masks_who_calls_and_what_they_keyed(database: str) -> None:
 
     summary = call_summary(calls.get_call("fs-2"))
     assert summary == ("来电号码138****5678，已核验户号330****001。客户共说了3句，先说“我想查电费”，"
-                       "最后说“我的手机138****5678为什么欠费”。机器人最后答复：“好的，正在为您转接人工客服，请稍候”。")
+                       "最后说“我的手机138****5678为什么欠费”。此前机器人答复：“请说出您的10位户号”。")
     anonymous = calls.start_call("fs-3", None, None, [])
     assert call_summary(anonymous) == "来电号码未知，未核验户号。"
 
