@@ -123,6 +123,22 @@ def test_a_bill_lookup_with_the_account_number_keyed_in(asr: AsrGateway, billing
         assert f"{cn2an.an2cn(yuan)}元" in heard
 
 
+def test_a_top_up_keyed_in_and_confirmed_with_a_key(asr: AsrGateway, billing, spare_account: tuple[str, str]) -> None:
+    account_no, last4 = spare_account
+    paid_before = billing.get(f"/accounts/{account_no}/payments").json()["payments"]
+    asr.start()
+    asr.say("交电费")
+    asr.keys(f"{account_no}#")
+    asked = asr.keys(f"{last4}#")
+    assert asked["expect"]["dtmf"] == {"max_digits": 7, "terminator": "#"}, asked
+    confirm = asr.hear_all(asr.keys("50*5#"))  # * is the decimal point
+    assert "五十元五角" in confirm and "确认请说“确认”或按1" in confirm, confirm
+    done = asr.hear_all(asr.keys("1"))
+    assert "缴费成功" in done, done
+    paid = billing.get(f"/accounts/{account_no}/payments").json()["payments"]
+    assert [p["amount"] for p in paid if p not in paid_before] == ["50.50"]
+
+
 def test_a_long_answer_is_read_in_parts_and_the_rest_survives_in_the_database(asr: AsrGateway) -> None:
     account_no, last4, _ = POSTPAID_ARREARS
     asr.start()

@@ -6,12 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 
 from services.conversations import store
+from services.db import Base, engine_for, migrate
 from services.errors import Conflict, NotFound
 from services.settings import get_settings
 from services.voice import calls
 from services.voice.summary import call_summary
+from tests.service.test_billing_migration import alembic_config, tables
 
 
 @pytest.fixture
@@ -71,3 +76,18 @@ def test_accounts_registered_to_a_mobile(client) -> None:
     assert client.post("/billing/accounts/by-mobile", json={"mobile": 13800005678}).status_code == 422
     client.headers.pop("Authorization")
     assert client.post("/billing/accounts/by-mobile", json={"mobile": "13800005678"}).status_code == 401
+
+
+def test_the_voice_migration_builds_the_model_and_goes_down_alone(db_url: str) -> None:
+    def voice_only(obj, name, type_, reflected, compare_to) -> bool:
+        return (name if type_ == "table" else getattr(obj, "table", None) is not None and obj.table.name) == "voice_calls"
+
+    with engine_for(db_url).connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_object": voice_only})
+        assert compare_metadata(context, Base.metadata) == []
+    before = tables(db_url)
+    engine_for(db_url).dispose()
+    command.downgrade(alembic_config(db_url), "0006_outbox")
+    assert tables(db_url) == before - {"voice_calls"}
+    migrate(db_url)
+    assert "voice_calls" in tables(db_url)
