@@ -95,9 +95,9 @@ async def registered_accounts(caller: str | None) -> list[str]:
 
 
 def _reply(call: Call, text: str | None, expect: Expect, *, barge_in: bool = True, state: str = "bot",
-           actions: list | None = None, conversation_id: str | None = None) -> VoiceReply:
+           actions: list | None = None) -> VoiceReply:
     speak = Speech(text=text, ssml=to_ssml(text)) if text else None
-    return VoiceReply(call_id=call.call_id, conversation_id=conversation_id or call.conversation_id, speak=speak,
+    return VoiceReply(call_id=call.call_id, conversation_id=call.conversation_id, speak=speak,
                       barge_in=barge_in, expect=expect, actions=actions or [], state=state)
 
 
@@ -119,7 +119,10 @@ def _current_expect(call: Call) -> Expect:
 
 
 async def _reprompt(call: Call, text: str) -> VoiceReply:
-    """Ask again without a turn to the bot; the prompt to repeat stays the last one."""
+    """Ask again without a turn to the bot (the caller did say or key something, so the
+    silences in a row start again); the prompt to repeat after a silence stays the last one."""
+    if call.no_input_count:
+        call = await run_in_threadpool(calls.update_call, call.call_id, no_input_count=0)
     return _reply(call, text, _current_expect(call))
 
 
@@ -189,7 +192,8 @@ async def _no_input(call: Call) -> VoiceReply:
         return _reply(call, wording.VOICE_GOODBYE_NO_INPUT, NOTHING, barge_in=False, state="ended",
                       actions=[HangupAction(reason="no_input")])
     call = await run_in_threadpool(calls.update_call, call.call_id, no_input_count=count)
-    return await _reprompt(call, wording.VOICE_NO_INPUT.format(prompt=call.last_prompt or wording.VOICE_GREETING))
+    return _reply(call, wording.VOICE_NO_INPUT.format(prompt=call.last_prompt or wording.VOICE_GREETING),
+                  _current_expect(call))
 
 
 async def _recognised(call: Call, event: Recognition, rasa: RasaClient) -> VoiceReply:
