@@ -43,6 +43,8 @@ _DIGIT_WORDS = dict(zip("0123456789", "零幺二三四五六七八九"))
 _YEAR_WORDS = dict(zip("0123456789", "零一二三四五六七八九"))  # a year's 1 is 一, not 幺
 _COUNT = re.compile(r"(?<![\d.])(\d{1,6})(?=度|千瓦时|天|个月|分钟|小时|位|户|次)")
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
+# A space between two spoken numbers ("尾号零零幺 二零二六年", "二百一十六度 一百二十七元") is a pause.
+_NUMBER_SPACE = re.compile(r"(?<=[零幺一二三四五六七八九十百千万亿元角分度号日])\s+(?=[零幺一二三四五六七八九十])")
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")
 
 
@@ -106,7 +108,7 @@ def speakable(text: str) -> str:
     text = _COUNT.sub(lambda m: cn2an.an2cn(m.group(1)), text)
     text = re.sub(r"(?<=[：:，,；。！？])\s*\n\s*", "", text.strip())  # a line break after punctuation
     text = re.sub(r"\s*\n\s*", "。", text).replace("。。", "。")
-    return _CJK_SPACE.sub("", text)
+    return _CJK_SPACE.sub("", _NUMBER_SPACE.sub("，", text))
 
 
 def spoken_choices(messages: list[BotMessage]) -> str:
