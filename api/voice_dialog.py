@@ -220,7 +220,19 @@ async def _keyed(call: Call, event: Dtmf, rasa: RasaClient) -> VoiceReply:
 
 
 async def on_event(call_id: str, event: VoiceEvent, rasa: RasaClient) -> VoiceReply:
+    """The reply to one event; the same ``event_id`` as the last event's gets that reply again."""
     call = await run_in_threadpool(calls.get_call, call_id)
+    if event.event_id and event.event_id == call.last_event_id and call.last_reply:
+        log.info("call %s: event %s again, same reply", call_id, event.event_id)
+        return VoiceReply.model_validate(call.last_reply)
+    reply = await _dispatch(call, event, rasa)
+    if event.event_id and reply.state != "ended":
+        await run_in_threadpool(calls.update_call, call_id, last_event_id=event.event_id,
+                                last_reply=reply.model_dump(mode="json"))
+    return reply
+
+
+async def _dispatch(call: Call, event: VoiceEvent, rasa: RasaClient) -> VoiceReply:
     if isinstance(event, Recognition):
         return await _recognised(call, event, rasa)
     if isinstance(event, Dtmf):
@@ -231,6 +243,6 @@ async def on_event(call_id: str, event: VoiceEvent, rasa: RasaClient) -> VoiceRe
         return await _reprompt(call, wording.VOICE_NO_MATCH)
     if isinstance(event, BargeIn):  # the gateway stopped the prompt; keep listening
         return _reply(call, None, _current_expect(call))
-    call = await run_in_threadpool(calls.end_call, call_id, "hangup")
-    log.info("call %s: the caller hung up", call_id)
+    call = await run_in_threadpool(calls.end_call, call.call_id, "hangup")
+    log.info("call %s: the caller hung up", call.call_id)
     return _reply(call, None, NOTHING, state="ended")

@@ -29,7 +29,13 @@ class Hypothesis(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
 
 
-class Recognition(BaseModel):
+class Event(BaseModel):
+    """Every event may carry the gateway's own id for it: an event retried with the same
+    id (after a timeout, say) gets the first reply again, not a second turn."""
+    event_id: str | None = Field(default=None, max_length=128)
+
+
+class Recognition(Event):
     """One recognition result (MRCP RECOGNITION-COMPLETE): an n-best list and its cause,
     000 success, 001 no-match, 002 no-input-timeout, 003 recognition-timeout,
     007 speech-too-early, 008 too-much-speech-timeout (others: an error, treated as 001)."""
@@ -38,27 +44,27 @@ class Recognition(BaseModel):
     hypotheses: list[Hypothesis] = Field(default_factory=list, max_length=10)
 
 
-class Dtmf(BaseModel):
+class Dtmf(Event):
     """Keys pressed: digits, * (the decimal point of an amount; alone: say that again)
     and the terminator #."""
     type: Literal["dtmf"]
     digits: str = Field(pattern=r"^[0-9*#]{1,32}$")
 
 
-class NoInput(BaseModel):
+class NoInput(Event):
     type: Literal["no_input"]
 
 
-class NoMatch(BaseModel):
+class NoMatch(Event):
     type: Literal["no_match"]
 
 
-class BargeIn(BaseModel):
+class BargeIn(Event):
     """The caller started speaking over a prompt (FreeSWITCH begin-speaking)."""
     type: Literal["barge_in"]
 
 
-class Hangup(BaseModel):
+class Hangup(Event):
     """The caller hung up (connection.disconnect.hangup)."""
     type: Literal["hangup"]
 

@@ -18,7 +18,8 @@ from services.errors import Conflict, NotFound
 from services.voice.models import VoiceCall
 
 # The fields a turn may change (see VoiceCall for what each means).
-UPDATABLE = {"conversation_id", "no_input_count", "pending_chunks", "last_prompt", "expect", "requested_slot"}
+UPDATABLE = {"conversation_id", "no_input_count", "pending_chunks", "last_prompt", "expect", "requested_slot",
+             "last_event_id", "last_reply"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Call:
     expect: dict[str, Any] | None = None
     requested_slot: str | None = None
     end_reason: str | None = None
+    last_event_id: str | None = None
+    last_reply: dict[str, Any] | None = None
 
     @property
     def ended(self) -> bool:
@@ -43,7 +46,7 @@ class Call:
 def _view(row: VoiceCall) -> Call:
     return Call(row.call_id, row.caller, row.called, row.conversation_id, list(row.caller_accounts or []),
                 row.no_input_count, list(row.pending_chunks or []), row.last_prompt, row.expect,
-                row.requested_slot, row.end_reason if row.ended_at else None)
+                row.requested_slot, row.end_reason if row.ended_at else None, row.last_event_id, row.last_reply)
 
 
 def _not_found(call_id: str) -> NotFound:

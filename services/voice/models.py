@@ -34,6 +34,9 @@ class VoiceCall(Base):
     expect: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     # The form slot the bot asked for last (account_no, amount …): how to read DTMF.
     requested_slot: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The last event's id and the reply it got: a retried event gets the same reply, not a second turn.
+    last_event_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    last_reply: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # hangup (the caller), no_input (we hung up), transferred.

@@ -242,6 +242,17 @@ def test_the_callers_registered_accounts_reach_the_bot_as_metadata(asr: AsrGatew
     assert calls.get_call(other.call_id).caller_accounts == []
 
 
+def test_a_retried_event_gets_the_same_reply_not_a_second_turn(asr: AsrGateway) -> None:
+    asr.start()
+    event = {"type": "recognition", "event_id": "evt-1", "hypotheses": [{"text": "我想查电费", "confidence": 0.9}]}
+    first = asr.event(event)
+    assert asr.event(event) == first
+    assert user_texts(first["conversation_id"]) == ["我想查电费"]
+    keyed = asr.event({"type": "dtmf", "event_id": "evt-2", "digits": "3300000001#"})
+    assert "后四位" in keyed["speak"]["text"]
+    assert user_texts(first["conversation_id"]) == ["我想查电费", "3300000001"]
+
+
 def test_barge_in_and_no_match_ask_nothing_of_the_bot(asr: AsrGateway) -> None:
     started = asr.start()
     barged = asr.event({"type": "barge_in"})

@@ -26,6 +26,8 @@ def upgrade() -> None:
     sa.Column('last_prompt', sa.Text(), nullable=True),
     sa.Column('expect', sa.JSON(), nullable=True),
     sa.Column('requested_slot', sa.String(length=64), nullable=True),
+    sa.Column('last_event_id', sa.String(length=128), nullable=True),
+    sa.Column('last_reply', sa.JSON(), nullable=True),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('end_reason', sa.String(length=32), nullable=True),
