@@ -20,8 +20,10 @@ Every fixed sentence said here is in api/wording.py (voice section).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from typing import Any
 
 import httpx
@@ -36,6 +38,7 @@ from api.voice_schemas import (
     TransferAction, VoiceEvent, VoiceReply,
 )
 from services.channels import VOICE
+from services.errors import Conflict
 from services.masking import mask_mobile
 from services.settings import get_settings
 from services.voice import calls
@@ -48,6 +51,8 @@ log = logging.getLogger("powerdesk.voice")
 SUCCESS, NO_INPUT_CAUSE, TOO_MUCH_SPEECH = "000", "002", "008"
 # Form slots a caller may key in, and their longest keyed length.
 DTMF_SLOTS = {"account_no": 10, "last4": 4, "contact_mobile": 11, "amount": 7}
+# A retried event waits for its first copy's reply: polled this often, at most this long past Rasa's timeout.
+RETRY_POLL_S, RETRY_GRACE_S = 0.2, 5.0
 SPEECH = Expect(mode="speech")
 NOTHING = Expect(mode="none")
 ONE_KEY = Expect(mode="speech_or_dtmf", dtmf=DtmfInput(max_digits=1, terminator=None))
@@ -220,16 +225,29 @@ async def _keyed(call: Call, event: Dtmf, rasa: RasaClient) -> VoiceReply:
 
 
 async def on_event(call_id: str, event: VoiceEvent, rasa: RasaClient) -> VoiceReply:
-    """The reply to one event; the same ``event_id`` as the last event's gets that reply again."""
+    """The reply to one event; an event with the same ``event_id`` as the last one (a
+    retry, even one arriving while the first is being answered) gets that reply again."""
     call = await run_in_threadpool(calls.get_call, call_id)
-    if event.event_id and event.event_id == call.last_event_id and call.last_reply:
+    if event.event_id and not await run_in_threadpool(calls.claim_event, call_id, event.event_id):
         log.info("call %s: event %s again, same reply", call_id, event.event_id)
-        return VoiceReply.model_validate(call.last_reply)
+        return await _reply_to_retry(call_id, event.event_id)
     reply = await _dispatch(call, event, rasa)
     if event.event_id and reply.state != "ended":
-        await run_in_threadpool(calls.update_call, call_id, last_event_id=event.event_id,
-                                last_reply=reply.model_dump(mode="json"))
+        await run_in_threadpool(calls.update_call, call_id, last_reply=reply.model_dump(mode="json"))
     return reply
+
+
+async def _reply_to_retry(call_id: str, event_id: str) -> VoiceReply:
+    """The first copy's reply, once it is stored (it may still be on its way)."""
+    deadline = time.monotonic() + get_settings().rasa_timeout_s + RETRY_GRACE_S
+    while True:
+        call = await run_in_threadpool(calls.get_call, call_id)
+        if call.last_event_id == event_id and call.last_reply:
+            return VoiceReply.model_validate(call.last_reply)
+        if call.last_event_id != event_id or time.monotonic() > deadline:
+            raise Conflict("event_in_progress", f"Event {event_id!r} is still being answered or was superseded.",
+                           "该事件正在处理中，请稍后重试。")
+        await asyncio.sleep(RETRY_POLL_S)
 
 
 async def _dispatch(call: Call, event: VoiceEvent, rasa: RasaClient) -> VoiceReply:

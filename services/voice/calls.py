@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import or_, update
+
 from services import clock
 from services.channels import VOICE
 from services.conversations import store
@@ -19,7 +21,7 @@ from services.voice.models import VoiceCall
 
 # The fields a turn may change (see VoiceCall for what each means).
 UPDATABLE = {"conversation_id", "no_input_count", "pending_chunks", "last_prompt", "expect", "requested_slot",
-             "last_event_id", "last_reply"}
+             "last_reply"}
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,20 @@ def update_call(call_id: str, **changes: Any) -> Call:
             setattr(row, name, value)
         session.flush()
         return _view(row)
+
+
+def claim_event(call_id: str, event_id: str) -> bool:
+    """Take ``event_id`` as the call's event being answered; False when it already is the
+    last event (a retry).  One UPDATE … WHERE, so two copies arriving at once cannot both
+    win, whichever gateway process each reaches."""
+    with session_scope() as session:
+        claimed = session.execute(
+            update(VoiceCall)
+            .where(VoiceCall.call_id == call_id,
+                   or_(VoiceCall.last_event_id.is_(None), VoiceCall.last_event_id != event_id))
+            .values(last_event_id=event_id, last_reply=None)
+        ).rowcount
+        return claimed == 1
 
 
 def end_call(call_id: str, reason: str) -> Call:

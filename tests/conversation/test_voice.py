@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cn2an
@@ -251,6 +252,15 @@ def test_a_retried_event_gets_the_same_reply_not_a_second_turn(asr: AsrGateway) 
     keyed = asr.event({"type": "dtmf", "event_id": "evt-2", "digits": "3300000001#"})
     assert "后四位" in keyed["speak"]["text"]
     assert user_texts(first["conversation_id"]) == ["我想查电费", "3300000001"]
+
+
+def test_two_copies_of_an_event_at_once_make_one_turn(asr: AsrGateway) -> None:
+    asr.start()
+    event = {"type": "recognition", "event_id": "evt-twice", "hypotheses": [{"text": "我想查电费", "confidence": 0.9}]}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(lambda _: asr.event(event), range(2))
+    assert first == second and "户号" in first["speak"]["text"]
+    assert user_texts(first["conversation_id"]) == ["我想查电费"]
 
 
 def test_barge_in_and_no_match_ask_nothing_of_the_bot(asr: AsrGateway) -> None:

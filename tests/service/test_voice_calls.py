@@ -51,6 +51,14 @@ def test_a_call_keeps_its_state_until_it_ends(database: str) -> None:
         calls.get_call("never-started")
 
 
+def test_an_event_id_is_claimed_once(database: str) -> None:
+    calls.start_call("fs-4", None, None, [])
+    assert calls.claim_event("fs-4", "e1") is True
+    assert calls.claim_event("fs-4", "e1") is False  # the retry
+    assert calls.claim_event("fs-4", "e2") is True and calls.get_call("fs-4").last_event_id == "e2"
+    assert calls.claim_event("no-such-call", "e1") is False
+
+
 def test_the_summary_masks_who_calls_and_what_they_keyed(database: str) -> None:
     call = calls.start_call("fs-2", "13800005678", "95598", [])
     inbound = store.record_inbound(call.conversation_id, "我想查电费")
