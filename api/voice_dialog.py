@@ -231,7 +231,12 @@ async def on_event(call_id: str, event: VoiceEvent, rasa: RasaClient) -> VoiceRe
     if event.event_id and not await run_in_threadpool(calls.claim_event, call_id, event.event_id):
         log.info("call %s: event %s again, same reply", call_id, event.event_id)
         return await _reply_to_retry(call_id, event.event_id)
-    reply = await _dispatch(call, event, rasa)
+    try:
+        reply = await _dispatch(call, event, rasa)
+    except Exception:
+        if event.event_id:
+            await run_in_threadpool(calls.release_event, call_id, event.event_id)
+        raise
     if event.event_id and reply.state != "ended":
         await run_in_threadpool(calls.update_call, call_id, last_reply=reply.model_dump(mode="json"))
     return reply

@@ -111,6 +111,13 @@ def claim_event(call_id: str, event_id: str) -> bool:
         return claimed == 1
 
 
+def release_event(call_id: str, event_id: str) -> None:
+    """Give up ``event_id`` when answering it failed, so that its retry is answered anew."""
+    with session_scope() as session:
+        session.execute(update(VoiceCall).where(VoiceCall.call_id == call_id, VoiceCall.last_event_id == event_id,
+                                                VoiceCall.last_reply.is_(None)).values(last_event_id=None))
+
+
 def end_call(call_id: str, reason: str) -> Call:
     """End the call and close its conversation; ending an ended call changes nothing."""
     with session_scope() as session:

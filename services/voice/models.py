@@ -36,7 +36,7 @@ class VoiceCall(Base):
     requested_slot: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # The last event's id and the reply it got: a retried event gets the same reply, not a second turn.
     last_event_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    last_reply: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    last_reply: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)  # None is SQL NULL
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # hangup (the caller), no_input (we hung up), transferred.

@@ -57,6 +57,11 @@ def test_an_event_id_is_claimed_once(database: str) -> None:
     assert calls.claim_event("fs-4", "e1") is False  # the retry
     assert calls.claim_event("fs-4", "e2") is True and calls.get_call("fs-4").last_event_id == "e2"
     assert calls.claim_event("no-such-call", "e1") is False
+    calls.release_event("fs-4", "e2")  # answering e2 failed: its retry is answered anew
+    assert calls.claim_event("fs-4", "e2") is True
+    calls.update_call("fs-4", last_reply={"speak": None})
+    calls.release_event("fs-4", "e2")  # answered: nothing to give up
+    assert calls.claim_event("fs-4", "e2") is False
 
 
 def test_the_summary_masks_who_calls_and_what_they_keyed(database: str) -> None:
