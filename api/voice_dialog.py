@@ -14,7 +14,8 @@ What it adds is what only a telephone needs:
   database (services/voice/calls.py), so any gateway process can read it on;
 - the bot's handoff becomes a transfer to the human queue with a summary;
 - the caller's number, when it is an account's registered mobile, goes to the bot as
-  message metadata (``caller_accounts``): an offer to confirm, never a verification.
+  message metadata (``caller_accounts``): an offer to confirm, never a verification;
+- an event the ASR gateway sends again with the same ``event_id`` gets the first reply.
 
 Every fixed sentence said here is in api/wording.py (voice section).
 """
