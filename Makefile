@@ -4,7 +4,7 @@ APP_PY := .venv/bin/python
 RASA_PY := .venv-rasa/bin/python
 PY311 ?= $(shell command -v python3.11 || command -v python3)
 
-.PHONY: run run-cluster test setup model kg db eval-nlu eval-kg eval-dialogues eval-forecast bench postgres redis browser lock clean audit-facts
+.PHONY: run run-cluster test setup model kg db eval-nlu eval-kg eval-dialogues eval-forecast bench postgres redis browser espeak lock clean audit-facts
 
 run: setup model kg db
 	$(APP_PY) -m scripts.stack
@@ -21,7 +21,7 @@ CLOCK_TESTS := tests/service/test_billing_api.py tests/service/test_billing_paym
 	tests/service/test_actions.py tests/conversation/test_dialogue.py \
 	tests/conversation/test_account_questions.py tests/conversation/test_money_safety.py
 
-test: setup model kg postgres redis browser
+test: setup model kg postgres redis browser espeak
 	$(APP_PY) -m pytest
 	$(APP_PY) -m pytest --clock=year-ahead $(CLOCK_TESTS)
 	$(APP_PY) -m pytest --clock=month-end $(CLOCK_TESTS)
@@ -64,6 +64,10 @@ redis:
 # Debian's Chromium for the browser tests (installed when missing; Playwright drives it).
 browser:
 	bash scripts/ensure_chromium.sh
+
+# Debian's espeak-ng for the voice reference client's WAV files (installed when missing).
+espeak:
+	bash scripts/ensure_espeak.sh
 
 eval-nlu: setup
 	PYTHONPATH=$(CURDIR) $(RASA_PY) scripts/eval_nlu.py

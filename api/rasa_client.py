@@ -46,6 +46,12 @@ class RasaClient:
         """Add events to a conversation's tracker (e.g. forget a stale verification)."""
         await self._post_json(f"/conversations/{sender_id}/tracker/events", events, self._auth)
 
+    async def slots(self, sender_id: str) -> dict[str, Any]:
+        """A conversation's current slots (e.g. ``requested_slot``: what a form asks next)."""
+        tracker = await self._request("GET", f"/conversations/{sender_id}/tracker",
+                                      params={**self._auth, "include_events": "NONE"})
+        return tracker.get("slots") or {}
+
     async def is_ready(self) -> bool:
         """At least one server is up with a model loaded."""
         for client in self._clients:
@@ -63,10 +69,13 @@ class RasaClient:
         return self._clients[start:] + self._clients[:start]
 
     async def _post_json(self, path: str, payload: Any, params: dict[str, str] | None = None) -> Any:
+        return await self._request("POST", path, json=payload, params=params)
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         refused: list[str] = []
         for client in self._in_turn():
             try:
-                response = await client.post(path, json=payload, params=params)
+                response = await client.request(method, path, **kwargs)
                 response.raise_for_status()
                 return response.json()
             except httpx.ConnectError as exc:  # nothing reached this server: try the next

@@ -12,3 +12,28 @@ from __future__ import annotations
 APOLOGY = "非常抱歉，系统暂时有点忙，您的消息已经记录下来，我们会尽快处理。着急的话也可以拨打95598供电服务热线。"
 # Any channel: a human agent owns the conversation; the message waits in their queue.
 WAITING_FOR_AGENT = "您的消息已转给人工客服，请稍候，客服人员会尽快回复您。"
+
+# Voice (api/voice_dialog.py): what the caller hears without asking the bot.
+# The call has just been answered.
+VOICE_GREETING = "您好，这里是电力智能客服小电。请问有什么可以帮您？您可以说查电费、交电费或者停电报修。"
+# The recogniser's best guess was below the confidence threshold: nothing went to the bot.
+VOICE_LOW_CONFIDENCE = "不好意思，刚才没有听清，请您再说一遍。"
+# Speech that matched nothing (MRCP 001 no-match, 003 recognition-timeout, 007 speech-too-early).
+VOICE_NO_MATCH = "抱歉，我没能听明白，请您换个说法再说一遍。"
+# MRCP 008 too-much-speech-timeout.
+VOICE_TOO_LONG = "抱歉，您说的内容有点长，请简短地再说一遍。"
+# Silence: said before the last prompt again ({prompt}).
+VOICE_NO_INPUT = "抱歉，没有听到您的声音。{prompt}"
+# Silence after the last reprompt: the call ends.
+VOICE_GOODBYE_NO_INPUT = "很抱歉，一直没有听到您的声音，本次通话先结束了。如有需要请再次来电，感谢您的来电，再见。"
+# The bot handed the call to a human: said before the transfer.
+VOICE_TRANSFER = "正在为您转接人工客服，请不要挂机。"
+# A long answer is read in parts; each part but the last ends with this question.
+VOICE_MORE = "还要继续听吗？请说“继续”或按1，不用了请说“不用”或按2。"
+# The caller did not want the rest of a long answer.
+VOICE_STOP_READING = "好的。请问还有什么可以帮您？"
+# A button of the bot's reply as a spoken choice ({title} twice, {number} its key).
+VOICE_CHOICE = "{title}请说“{title}”或按{number}"
+# Words (and keys) that ask for the rest of a long answer, or decline it.
+VOICE_CONTINUE_WORDS = ("要", "继续", "要的", "好", "好的", "嗯", "是", "是的", "继续听", "接着说", "1")
+VOICE_STOP_WORDS = ("不用", "不用了", "不要", "不要了", "不听了", "算了", "2")

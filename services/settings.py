@@ -75,6 +75,15 @@ class Settings(BaseSettings):
     # operator puts on disk; empty means the model the project trains itself.
     embedding_model_dir: str = ""
 
+    # Voice channel (api/voice.py): the ASR gateway's bearer secret (set a real one in
+    # production); below voice_min_confidence the caller is asked to repeat; after
+    # voice_max_no_input reprompts of silence the call ends politely; a reply longer
+    # than voice_max_speech_chars is read in parts ("还要继续听吗").
+    voice_gateway_token: str = "dev-only-voice-gateway-token"
+    voice_min_confidence: float = 0.5
+    voice_max_no_input: int = 2
+    voice_max_speech_chars: int = 120
+
     # Timeouts (seconds) for the calls the gateway and the actions make.
     rasa_timeout_s: float = 15.0
     service_timeout_s: float = 10.0

@@ -40,6 +40,10 @@ class VerifyIn(BaseModel):
     phone_last4: str
 
 
+class MobileIn(BaseModel):
+    mobile: StrictStr
+
+
 @router.get("/tariffs/{province}")
 def get_tariff(province: str) -> dict:
     return service.tariff_overview(province)
@@ -85,3 +89,9 @@ def post_payment(account_no: str, body: PaymentIn, response: Response,
 @router.post("/accounts/{account_no}/verify")
 def verify(account_no: str, body: VerifyIn, session: Session = Depends(get_session)) -> dict:
     return identity.verify_identity(session, account_no, body.phone_last4).to_dict()
+
+
+@router.post("/accounts/by-mobile")
+def accounts_by_mobile(body: MobileIn, session: Session = Depends(get_session)) -> dict:
+    """户号 registered to a mobile (in the body, so the number never lands in a URL or an access log)."""
+    return {"account_nos": service.accounts_for_mobile(session, body.mobile)}

@@ -337,3 +337,17 @@ def estimate_cost(session: Session, province: str, kwh: int, month: str, account
         **breakdown_view(breakdown),
         "source": plan.source,
     }
+
+
+MOBILE = re.compile(r"^1\d{10}$")
+
+
+def accounts_for_mobile(session: Session, mobile: str) -> list[str]:
+    """The 户号 registered to this mobile number (a caller's number on the voice line):
+    an offer of who the caller may be, never a verification."""
+    if not MOBILE.match(mobile):
+        raise Invalid("invalid_mobile", "mobile must be 11 digits starting with 1.", "手机号码应为以1开头的11位数字。")
+    return list(session.scalars(
+        select(Account.account_no).join(Customer, Account.customer_id == Customer.id)
+        .where(Customer.mobile == mobile).order_by(Account.account_no)
+    ))
