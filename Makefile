@@ -4,14 +4,14 @@ APP_PY := .venv/bin/python
 RASA_PY := .venv-rasa/bin/python
 PY311 ?= $(shell command -v python3.11 || command -v python3)
 
-.PHONY: run run-cluster test setup model kg db eval-nlu eval-kg eval-dialogues eval-forecast bench postgres redis browser espeak lock clean audit-facts
+.PHONY: run run-cluster test setup model kg db eval-nlu eval-kg eval-dialogues eval-forecast bench system lock clean audit-facts
 
 run: setup model kg db
 	$(APP_PY) -m scripts.stack
 
 # Two gateways, two Rasa servers and two action servers over a throw-away PostgreSQL
 # (services' database, Rasa's tracker store) and Redis (Rasa's lock store): scripts/cluster.py.
-run-cluster: setup model kg postgres redis
+run-cluster: setup model kg system
 	$(APP_PY) -m scripts.cluster
 
 # The whole suite, then the billing and dialogue tests again with the one clock moved a
@@ -21,7 +21,7 @@ CLOCK_TESTS := tests/service/test_billing_api.py tests/service/test_billing_paym
 	tests/service/test_actions.py tests/conversation/test_dialogue.py \
 	tests/conversation/test_account_questions.py tests/conversation/test_money_safety.py
 
-test: setup model kg postgres redis browser espeak
+test: setup model kg system
 	$(APP_PY) -m pytest
 	$(APP_PY) -m pytest --clock=year-ahead $(CLOCK_TESTS)
 	$(APP_PY) -m pytest --clock=month-end $(CLOCK_TESTS)
@@ -53,21 +53,10 @@ db: setup
 	$(APP_PY) -m services.migrate
 	$(APP_PY) -m services.billing.seed  # bills up to last month, by the one clock
 
-# Debian's PostgreSQL server for the billing tests (installed when missing).
-postgres:
-	bash scripts/ensure_postgres.sh
-
-# Debian's Redis server for the cluster (installed when missing).
-redis:
-	bash scripts/ensure_redis.sh
-
-# Debian's Chromium for the browser tests (installed when missing; Playwright drives it).
-browser:
-	bash scripts/ensure_chromium.sh
-
-# Debian's espeak-ng for the voice reference client's WAV files (installed when missing).
-espeak:
-	bash scripts/ensure_espeak.sh
+# Debian's packages the tests and the cluster start (installed when missing, one apt-get
+# for all): PostgreSQL, Redis, Chromium (Playwright drives it), espeak-ng (voice WAVs).
+system:
+	bash scripts/ensure_debian_packages.sh postgres redis chromium espeak
 
 eval-nlu: setup
 	PYTHONPATH=$(CURDIR) $(RASA_PY) scripts/eval_nlu.py

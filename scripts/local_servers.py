@@ -2,10 +2,10 @@
 
 PostgreSQL: initdb into a temp dir, pg_ctl on a free loopback port, stop and delete at
 the end.  Redis: redis-server on a free loopback port with no persistence.  Both come
-from Debian's packages (scripts/ensure_postgres.sh, scripts/ensure_redis.sh).
+from Debian's packages (scripts/ensure_debian_packages.sh, `make system`).
 
 PostgreSQL refuses to run as root, so when the tests run as root the server runs as the
-``postgres`` OS user (created by Debian's package; ``scripts/ensure_postgres.sh``
+``postgres`` OS user (created by Debian's package; ``scripts/ensure_debian_packages.sh``
 installs it).  Durability is switched off (fsync etc.): the data dies with the test run.
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ class PostgresServer:
     def __init__(self) -> None:
         self.bin_dir = find_bin_dir()
         if self.bin_dir is None:
-            raise RuntimeError("PostgreSQL binaries not found; run scripts/ensure_postgres.sh")
+            raise RuntimeError("PostgreSQL binaries not found; run scripts/ensure_debian_packages.sh postgres")
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="powerdesk-pg-"))
         self.data_dir = self.root / "data"
@@ -88,7 +88,7 @@ class RedisServer:
     def __init__(self) -> None:
         self.binary = shutil.which("redis-server")
         if self.binary is None:
-            raise RuntimeError("redis-server not found; run scripts/ensure_redis.sh")
+            raise RuntimeError("redis-server not found; run scripts/ensure_debian_packages.sh redis")
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="powerdesk-redis-"))
         self.popen: subprocess.Popen | None = None

@@ -1,7 +1,7 @@
 """A real browser for the page tests: Debian's Chromium, driven by Playwright.
 
 Playwright's own browser download cannot work on these machines, so it launches
-``/usr/bin/chromium`` (installed by ``make browser``, part of ``make test``).
+``/usr/bin/chromium`` (installed by ``make system``, part of ``make test``).
 Screenshots of what a person would see go to ``reports/screenshots/``.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ SCREENSHOTS = REPO_ROOT / "reports" / "screenshots"
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.fail("no /usr/bin/chromium: run `make browser` (make test does it)")
+        pytest.fail("no /usr/bin/chromium: run `make system` (make test does it)")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                               args=["--no-sandbox", "--disable-dev-shm-usage"])
