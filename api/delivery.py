@@ -1,7 +1,8 @@
 """Delivering the outbox: one sender per channel, and the loop that drives them.
 
 Every gateway process runs the loop; a message is claimed by one process at a time
-(services/outbox/store.py), so the processes share the work without sending twice.
+(services/outbox/store.py), so the processes share the work without sending twice, and
+a web customer's messages are claimed only by the process that holds their socket.
 
 A sender's ``deliver`` answers True when the channel took the message, False when
 the customer cannot be reached right now (a web customer with no open socket: the
@@ -44,14 +45,18 @@ class RecordingSender:
 async def deliver_due(senders: dict[str, Sender]) -> int:
     """One pass over the due messages; returns how many a channel took."""
     delivered = 0
-    for message in await run_in_threadpool(outbox.claim_due):
+    # A sender that reaches customers through connections this process holds (the
+    # widget's sockets) takes only its connected users' messages; others skip them.
+    held_here = {channel: sender.connected_users() for channel, sender in senders.items()
+                 if hasattr(sender, "connected_users")}
+    for message in await run_in_threadpool(outbox.claim_due, 100, held_here):
         sender = senders.get(message.channel)
         try:
             if sender is None:
                 raise RuntimeError(f"no sender for channel {message.channel}")
             if not await sender.deliver(message):
-                # Not reachable from this process: another may hold the customer's socket,
-                # and a reconnect gets it anyway; pending either way.
+                # The socket closed since: pending for whichever process the customer
+                # reconnects to (it also sends what was not acknowledged on connect).
                 await run_in_threadpool(outbox.release, message.id)
                 continue
         except Exception as exc:  # any channel failure: keep the message, retry later

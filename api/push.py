@@ -43,6 +43,11 @@ class WebConnections:
     def __init__(self) -> None:
         self._sockets: dict[str, set[WebSocket]] = defaultdict(set)
 
+    def connected_users(self) -> set[str]:
+        """The channel users with a socket open to this process (the delivery loop claims
+        only their messages here)."""
+        return set(self._sockets)
+
     def add(self, user: str, socket: WebSocket) -> None:
         self._sockets[user].add(socket)
 

@@ -9,15 +9,16 @@ message: it is retried with a growing delay (1 s, 2 s, 4 s … at most 5 min).
 Several gateway processes deliver from the same table: each first *claims* a due message
 (a conditional update that moves its next attempt ``CLAIM_S`` ahead; only one process's
 update matches), so a channel with side effects (WeChat's API, a call) is not sent the
-same message twice at once.  A claim that ends neither sent nor failed (the customer is
-connected to another process) is released after ``UNREACHABLE_RETRY_S``.
+same message twice at once.  A web customer's messages are claimed only by the process
+holding their socket (the others skip them); one that finds the socket gone after all
+releases the message, due again after ``UNREACHABLE_RETRY_S``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from services import clock
 from services.conversations.models import Conversation
@@ -65,22 +66,29 @@ def enqueue(conversation_id: str, text: str, kind: str, author: str | None = Non
         return row.id
 
 
-def due(limit: int = 100) -> list[Outgoing]:
-    """Pending messages whose next attempt is now, oldest first."""
-    with session_scope() as session:
-        rows = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.status == PENDING,
+def due(limit: int = 100, held_here: dict[str, set[str]] | None = None) -> list[Outgoing]:
+    """Pending messages whose next attempt is now, oldest first.  ``held_here`` names the
+    channels whose customers are reached through a connection one process holds (the
+    widget's socket), with the users connected to this process: of those channels, only
+    these users' messages are due here."""
+    query = select(OutboxMessage).where(OutboxMessage.status == PENDING,
                                         OutboxMessage.next_attempt_at <= clock.utcnow())
-            .order_by(OutboxMessage.id).limit(limit)
-        ).all()
+    if held_here:
+        query = query.where(or_(
+            OutboxMessage.channel.not_in(list(held_here)),
+            *(and_(OutboxMessage.channel == channel, OutboxMessage.channel_user_id.in_(sorted(users)))
+              for channel, users in held_here.items() if users)))
+    with session_scope() as session:
+        rows = session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all()
         return [_outgoing(r) for r in rows]
 
 
-def claim_due(limit: int = 100) -> list[Outgoing]:
-    """Due messages this process now holds for ``CLAIM_S``: each one was claimed by exactly
-    one process (the claim is an update that only matches while the message is due)."""
+def claim_due(limit: int = 100, held_here: dict[str, set[str]] | None = None) -> list[Outgoing]:
+    """Due messages (see :func:`due`) this process now holds for ``CLAIM_S``: each one was
+    claimed by exactly one process (the claim is an update that only matches while the
+    message is due)."""
     claimed = []
-    for message in due(limit):
+    for message in due(limit, held_here):
         with session_scope() as session:
             now = clock.utcnow()
             taken = session.execute(

@@ -135,5 +135,11 @@ def test_two_gateway_processes_never_hold_the_same_message(tmp_path, monkeypatch
         assert [m.id for m in again] == [message_id] and row(message_id).attempts == 0
         move_clock(outbox.CLAIM_S / 60 + 1)  # a process that died holding it: offered again
         assert [m.id for m in outbox.claim_due()] == [message_id]
+
+        web = conversations.open_conversation("web", "web-here")
+        web_id = outbox.enqueue(web.id, "客服已回复您。", "agent", author="小王")
+        elsewhere = {"web": {"web-someone-else"}}
+        assert web_id not in [m.id for m in outbox.claim_due(held_here=elsewhere)]  # their socket is not here
+        assert [m.id for m in outbox.claim_due(held_here={"web": {"web-here"}})] == [web_id]
     finally:
         get_settings.cache_clear()
