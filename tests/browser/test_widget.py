@@ -10,7 +10,9 @@ Screenshots of what a person would see go to reports/screenshots/.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -273,13 +275,40 @@ def test_enter_while_an_input_method_composes_does_not_send(phone: BrowserContex
     assert chat.user_texts() == ["查电费"]
 
 
-def test_one_script_tag_embeds_a_button_that_opens_the_chat(desktop: BrowserContext, base_url: str,
-                                                             screenshot_dir: Path) -> None:
+@pytest.fixture
+def serve_shop(gateway_url: str) -> Iterator:
+    """``serve_shop(host)``: the URL of another site's page with the embed tag
+    (tests/browser/embed_host.html), served on ``host`` on a port of its own."""
+    page = (Path(__file__).parent / "embed_host.html").read_text(encoding="utf-8")
+    body = page.replace('src="/chat/embed.js"', f'src="{gateway_url}/chat/embed.js"').encode()
+    servers: list[ThreadingHTTPServer] = []
+
+    class ShopPage(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    def serve(host: str) -> str:
+        server = ThreadingHTTPServer((host, 0), ShopPage)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://{'localhost' if host == '127.0.0.1' else host}:{server.server_port}/"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+
+
+def test_one_script_tag_on_another_site_embeds_a_button_that_opens_the_chat(
+        desktop: BrowserContext, serve_shop, screenshot_dir: Path) -> None:
     page = desktop.new_page()
-    host_page = (Path(__file__).parent / "embed_host.html").read_text(encoding="utf-8")
-    # A shop's page on the gateway's origin (frame-ancestors 'self' by default).
-    page.route(f"{base_url}/shop", lambda route: route.fulfill(body=host_page, content_type="text/html; charset=utf-8"))
-    page.goto(f"{base_url}/shop")
+    page.goto(serve_shop("127.0.0.1"))  # as localhost: a site the stack's gateway lists (tests/stack.py)
     button = page.locator("#powerdesk-chat-button")
     expect(button).to_be_visible()
     button.click()
@@ -289,9 +318,24 @@ def test_one_script_tag_embeds_a_button_that_opens_the_chat(desktop: BrowserCont
     frame.locator("#input").press("Enter")
     expect(frame.locator(".row.bot .bubble").filter(has_text=ASKS_ACCOUNT)).to_be_visible(timeout=BOT_TIMEOUT_MS)
     page.screenshot(path=screenshot_dir / "chat-embed-1280.png")
+
+    # In a frame of another site this Chromium withholds the session cookie and the
+    # tab's storage: the page carried its token itself, for this page's lifetime.
+    expect(frame.locator(".row.user .bubble")).to_have_text(["查电费"])
+
     frame.locator("#close").click()  # the frame asks the host page to close it
     expect(page.locator("#powerdesk-chat-panel")).to_be_hidden()
     page.set_viewport_size(PHONE)
     button.click()  # on a phone the chat takes the whole screen
     expect(page.locator("#powerdesk-chat-panel")).to_have_css("width", f"{PHONE['width']}px")
     page.screenshot(path=screenshot_dir / "chat-embed-360.png")
+
+
+def test_a_site_the_gateway_does_not_list_gets_no_chat_in_its_frame(desktop: BrowserContext, serve_shop) -> None:
+    page = desktop.new_page()
+    page.goto(serve_shop("127.0.0.2"))  # another loopback address: another site, not listed
+    page.locator("#powerdesk-chat-button").click()
+    expect(page.locator("#powerdesk-chat-panel iframe")).to_be_visible()
+    page.wait_for_timeout(2000)
+    frame = page.frame_locator("#powerdesk-chat-panel iframe")
+    expect(frame.locator("#input")).to_have_count(0)  # the browser refused to show /chat there

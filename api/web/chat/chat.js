@@ -3,8 +3,9 @@
  * Transport: the WebSocket /api/v1/ws (replies and pushes), POST /api/v1/chat when the
  * socket cannot be opened, GET /api/v1/conversation to show the conversation again
  * after a reload or a reconnect.  The session is the HttpOnly cookie that
- * POST /api/v1/sessions sets; if the browser withholds it (a third-party frame), the
- * token from that answer is sent as a bearer token instead.
+ * POST /api/v1/sessions sets; if the browser withholds it (a frame on another site),
+ * the token from that answer is sent as a bearer token instead, kept in the tab's
+ * sessionStorage when the browser allows it there, else for the page's lifetime.
  *
  * No message is lost or shown twice: pushed (outbox) messages are shown once per id
  * and acknowledged once shown; after every (re)connect the page is redrawn from the
@@ -51,9 +52,16 @@
   const sendButton = $('send');
   const statusLine = $('status');
 
+  /** The tab's storage, or null where the browser denies it (a frame on another site
+   *  with third-party storage blocked): the token then lives as long as the page. */
+  function tabStorage() {
+    try { return window.sessionStorage; } catch (error) { return null; }
+  }
+
   const state = {
-    token: sessionStorage.getItem(TOKEN_KEY),  // only when the cookie is withheld
+    token: tabStorage() && tabStorage().getItem(TOKEN_KEY),  // only when the cookie is withheld
     socket: null,
+    connecting: false,   // reading the record before a socket opens
     socketOpen: false,
     socketFailures: 0,
     backoffMs: 500,
@@ -227,12 +235,12 @@
     if (response.status !== 401) return response.ok ? response.json() : Promise.reject(new Error(String(response.status)));
     const hadSession = Boolean(state.token) || state.everConnected;
     state.token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
+    if (tabStorage()) tabStorage().removeItem(TOKEN_KEY);
     const token = await newSession();
     response = await api('/conversation');
     if (response.status === 401) {  // the cookie was not sent back: carry the token ourselves
       state.token = token;
-      sessionStorage.setItem(TOKEN_KEY, token);
+      if (tabStorage()) tabStorage().setItem(TOKEN_KEY, token);
       response = await api('/conversation');
     }
     if (!response.ok) throw new Error(`conversation: ${response.status}`);
@@ -273,14 +281,24 @@
     return waiting;
   }
 
+  /** Whether the page may be redrawn from the record: not while a message is being
+   *  answered on a live connection (its answer would be drawn twice). */
+  function mayRedraw() {
+    return !state.inflight || state.inflight.uncertain;
+  }
+
   /** Redraw from the record; while the last message still waits for its answer, look again. */
   async function resync() {
     clearTimeout(state.historyPoll);
     const conversation = await fetchConversation();
     conversation.messages = conversation.messages || [];
     settleUncertain(conversation);
-    if (drawConversation(conversation)) state.historyPoll = setTimeout(() => resync().catch(() => {}), 1500);
+    if (drawConversation(conversation)) pollRecord();
     return conversation;
+  }
+
+  function pollRecord() {
+    state.historyPoll = setTimeout(() => (mayRedraw() ? resync().catch(() => {}) : pollRecord()), 1500);
   }
 
   /* ---------- the socket ---------- */
@@ -293,12 +311,16 @@
 
   async function connect() {
     clearTimeout(state.reconnectTimer);
-    if (state.socket || !navigator.onLine) return;
+    if (state.socket || state.connecting || !navigator.onLine) return;
+    if (!mayRedraw()) { scheduleReconnect(); return; }  // after the HTTP answer
+    state.connecting = true;
     try {
       await resync();
     } catch (error) {
       scheduleReconnect();
       return;
+    } finally {
+      state.connecting = false;
     }
     const socket = new WebSocket(socketUrl());
     state.socket = socket;
