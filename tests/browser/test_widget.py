@@ -204,7 +204,7 @@ def test_a_socket_closed_while_the_bot_answers_shows_the_answer_once_after_recon
 
 
 def test_an_agent_message_pushed_while_connected_appears_once_as_text(
-        phone: BrowserContext, base_url: str, stack_database: str) -> None:
+        phone: BrowserContext, base_url: str, stack_database: str, screenshot_dir: Path) -> None:
     chat = ChatPage(phone.new_page()).open(base_url)
     chat.type("你好")
     chat.wait_bot("小电")
@@ -215,6 +215,7 @@ def test_an_agent_message_pushed_while_connected_appears_once_as_text(
 
     expect(chat.agent.locator(".bubble")).to_have_text(html, timeout=30_000)
     expect(chat.agent.locator(".author")).to_have_text("人工客服 · 小王")
+    chat.page.screenshot(path=screenshot_dir / "chat-agent-360.png")
     assert chat.page.locator("#messages img[src=x], #messages b").count() == 0
     assert chat.page.evaluate("window.__pwned") is None
     chat.page.reload()  # acknowledged, and in the record: shown once after a reload too
@@ -241,7 +242,7 @@ def test_the_customer_s_html_is_shown_as_text_and_links_are_safe(phone: BrowserC
 
 
 def test_the_satisfaction_question_is_five_stars_and_a_tap_sends_the_digit(
-        phone: BrowserContext, base_url: str, stack_database: str) -> None:
+        phone: BrowserContext, base_url: str, stack_database: str, screenshot_dir: Path) -> None:
     chat = ChatPage(phone.new_page()).open(base_url)
     chat.type("你好")
     chat.wait_bot("小电")
@@ -254,6 +255,7 @@ def test_the_satisfaction_question_is_five_stars_and_a_tap_sends_the_digit(
     expect(chat.user.last).to_have_text("5")
     expect(chat.page.locator(".stars .star.on")).to_have_count(5)
     assert all(stars.nth(i).is_disabled() for i in range(5))
+    chat.page.screenshot(path=screenshot_dir / "chat-csat-360.png")
     chat.settled()
     assert [m["text"] for m in chat.record()["messages"] if m["direction"] == "user"] == ["你好", "5"]
 
