@@ -203,6 +203,28 @@ def test_a_socket_closed_while_the_bot_answers_shows_the_answer_once_after_recon
     assert [m["text"] for m in chat.record()["messages"] if m["direction"] == "user"] == ["查电费"]
 
 
+def test_when_no_socket_stays_open_the_page_chats_over_http(phone: BrowserContext, base_url: str) -> None:
+    page = phone.new_page()
+    refused: list[str] = []
+
+    def close_at_once(route: WebSocketRoute) -> None:
+        """A proxy that lets no WebSocket through: every socket is closed as it opens."""
+        refused.append(route.url)
+        route.close()
+
+    page.route_web_socket(re.compile(r".*/api/v1/ws.*"), close_at_once)
+    page.goto(f"{base_url}/chat")
+    chat = ChatPage(page)
+    expect(chat.replies.first).to_be_visible(timeout=BOT_TIMEOUT_MS)  # the record was read over HTTP
+    chat.type("查电费")
+    chat.wait_bot(ASKS_ACCOUNT)
+    chat.settled()
+    assert len(refused) >= 3
+    assert chat.user_texts() == ["查电费"]
+    assert chat.bot.filter(has_text=ASKS_ACCOUNT).count() == 1
+    assert [m["text"] for m in chat.record()["messages"] if m["direction"] == "user"] == ["查电费"]
+
+
 def test_an_agent_message_pushed_while_connected_appears_once_as_text(
         phone: BrowserContext, base_url: str, stack_database: str, screenshot_dir: Path) -> None:
     chat = ChatPage(phone.new_page()).open(base_url)

@@ -41,7 +41,8 @@
   const HEARTBEAT_MS = 20000;
   const PONG_TIMEOUT_MS = 8000;
   const MAX_BACKOFF_MS = 15000;
-  const SOCKET_FAILURES_BEFORE_HTTP = 3;
+  const SOCKET_FAILURES_BEFORE_HTTP = 3;  // sockets in a row that failed or closed at once
+  const SOCKET_STABLE_MS = 3000;
   const CHINA_TIME = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false });
   const CHINA_DAY = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric' });
 
@@ -326,8 +327,9 @@
     state.socket = socket;
     socket.addEventListener('open', () => {
       state.socketOpen = true;
-      state.socketFailures = 0;
       state.backoffMs = 500;
+      // A socket that stays open is a working one; one closed at once (a proxy) counts as failed.
+      setTimeout(() => { if (state.socket === socket) state.socketFailures = 0; }, SOCKET_STABLE_MS);
       showStatus(state.everConnected ? TEXT.reconnected : '', true);
       if (state.everConnected) setTimeout(() => { if (state.socketOpen) showStatus(''); }, 1500);
       state.everConnected = true;
@@ -340,12 +342,11 @@
 
   function onSocketClosed(socket) {
     if (state.socket !== socket) return;
-    const wasOpen = state.socketOpen;
     state.socket = null;
     state.socketOpen = false;
     clearInterval(state.heartbeatTimer);
     clearTimeout(state.pongTimer);
-    if (!wasOpen) state.socketFailures += 1;
+    state.socketFailures += 1;  // reset by a socket that stays open
     if (state.inflight && state.inflight.via === 'socket') {
       state.inflight.uncertain = true;  // sent, but its answer was lost with the socket
     }
