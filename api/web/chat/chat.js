@@ -31,7 +31,7 @@
     agent: '人工客服',
     csatHint: '点击星星为本次服务评分',
     csatThanks: '感谢您的评价',
-    greeting: '您好，我是电力客服小电，可以帮您查电费、交电费、停电报修、咨询业务。请问有什么可以帮您？',
+    welcome: '欢迎使用电力在线客服。智能客服小电可以帮您查电费、交电费、停电报修、解答用电业务问题，请直接输入您的问题。',
   };
   // Shown under the welcome of an empty conversation; sent as typed text.
   const STARTERS = ['查电费', '交电费', '停电报修', '转人工'].map((title) => ({ title }));
@@ -255,7 +255,7 @@
   function drawConversation(conversation) {
     list.replaceChildren();
     state.lastTime = 0;
-    drawMessage({ direction: 'bot', text: TEXT.greeting, time: (conversation.messages[0] || {}).time });
+    drawMessage({ direction: 'notice', text: TEXT.welcome, time: (conversation.messages[0] || {}).time });
     if (conversation.renewed) drawMessage({ direction: 'notice', text: TEXT.newSession });
     const messages = conversation.messages;
     const recorded = new Set(messages.filter((m) => m.outbox_id != null).map((m) => m.outbox_id));
@@ -399,7 +399,7 @@
       drawCsat(message, false);
     } else {
       drawMessage(message);
-      if (frame.buttons && frame.buttons.length) showButtons(frame.buttons);
+      showButtons(frame.buttons);  // the choices of an earlier reply no longer apply
     }
     if (state.inflight || $('typing')) showTyping(true);
   }
