@@ -148,6 +148,20 @@ def test_a_reload_mid_form_shows_the_conversation_again_and_the_form_continues(
     chat.page.screenshot(path=screenshot_dir / "chat-1280.png")
 
 
+def test_without_its_session_cookie_the_page_starts_a_new_session(phone: BrowserContext, base_url: str) -> None:
+    chat = ChatPage(phone.new_page()).open(base_url)
+    chat.type("查电费")
+    chat.wait_bot(ASKS_ACCOUNT)
+    first = chat.record()["conversation_id"]
+    phone.clear_cookies()  # the cookie expired or was deleted
+    chat.page.reload()
+    chat.wait_connected()
+    assert chat.user_texts() == []  # a new customer session: nothing of the old one shows
+    chat.type("查电费")
+    chat.wait_bot(ASKS_ACCOUNT)
+    assert chat.record()["conversation_id"] != first
+
+
 def test_a_network_drop_reconnects_and_loses_or_repeats_nothing(
         phone: BrowserContext, base_url: str, stack_database: str) -> None:
     chat = ChatPage(phone.new_page()).open(base_url)
