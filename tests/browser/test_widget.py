@@ -251,6 +251,7 @@ def test_an_agent_message_pushed_while_connected_appears_once_as_text(
 
     expect(chat.agent.locator(".bubble")).to_have_text(html, timeout=30_000)
     expect(chat.agent.locator(".author")).to_have_text("人工客服 · 小王")
+    expect(chat.page.locator("#mode")).to_have_text("人工客服为您服务")
     chat.page.screenshot(path=screenshot_dir / "chat-agent-360.png")
     assert chat.page.locator("#messages img[src=x], #messages b").count() == 0
     assert chat.page.evaluate("window.__pwned") is None

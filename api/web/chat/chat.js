@@ -395,7 +395,9 @@
     state.shownOutbox.add(frame.id);
     const message = { direction: frame.kind === 'notice' ? 'notice' : frame.kind === 'agent' ? 'agent' : 'bot',
                       text: frame.text, author: frame.author, buttons: frame.buttons };
+    if (frame.kind === 'agent') showMode('handoff');  // a human is answering
     if (frame.kind === 'csat') {
+      showMode('bot');  // the agent resolved it: the bot asks for the score
       drawCsat(message, false);
     } else {
       drawMessage(message);
