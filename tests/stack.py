@@ -38,6 +38,8 @@ def throwaway_settings(var_dir: Path, token_prefix: str = "test") -> Settings:
         service_token=f"{token_prefix}-{uuid.uuid4().hex}",
         rasa_token=f"{token_prefix}-rasa-{uuid.uuid4().hex}",
         action_token=f"{token_prefix}-actions-{uuid.uuid4().hex}",
+        # The chat widget may be framed by pages on localhost (another site than 127.0.0.1).
+        widget_frame_ancestors="'self' http://localhost:*",
     )
 
 
