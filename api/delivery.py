@@ -20,6 +20,11 @@ log = logging.getLogger("powerdesk.delivery")
 POLL_S = 0.5
 
 
+class Undeliverable(Exception):
+    """The channel refuses this message for good (e.g. WeChat's 48-hour window has
+    passed): retrying would not help."""
+
+
 class Sender(Protocol):
     async def deliver(self, message: Outgoing) -> bool: ...
 
@@ -43,11 +48,18 @@ async def deliver_due(senders: dict[str, Sender]) -> int:
     delivered = 0
     for message in await run_in_threadpool(outbox.due):
         sender = senders.get(message.channel)
+        if not await run_in_threadpool(outbox.claim, message.id):
+            continue  # another gateway process is delivering it
         try:
             if sender is None:
                 raise RuntimeError(f"no sender for channel {message.channel}")
             if not await sender.deliver(message):
+                await run_in_threadpool(outbox.release, message.id)
                 continue  # not reachable now; stays pending for the reconnect
+        except Undeliverable as exc:
+            log.warning("outbox %d to %s expired: %s", message.id, message.channel, exc)
+            await run_in_threadpool(outbox.mark_expired, message.id, str(exc))
+            continue
         except Exception as exc:  # any channel failure: keep the message, retry later
             log.warning("outbox %d to %s failed: %s", message.id, message.channel, exc)
             await run_in_threadpool(outbox.mark_failed, message.id, f"{type(exc).__name__}: {exc}")

@@ -40,6 +40,9 @@ class Inbound:
     channel_user_id: str
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    # What Rasa reads instead of the text, when the channel vouches for it (a WeChat
+    # menu click: the text is the menu item's label, the payload its intent).
+    payload: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,11 @@ def to_bot_messages(rasa_messages: list[dict[str, Any]]) -> tuple[list[BotMessag
 
 
 def bot_text(inbound: Inbound, conversation: store.OpenConversation) -> str:
-    """What Rasa reads: on a channel that numbers the choices, "2" is the second
-    button's payload of the last reply; otherwise the customer's text."""
+    """What Rasa reads: the payload the channel vouched for; on a channel that numbers
+    the choices, "2" is the second button's payload of the last reply; otherwise the
+    customer's text."""
+    if inbound.payload:
+        return inbound.payload
     if inbound.channel in NUMBERED_CHOICE_CHANNELS:
         return chosen_payload(inbound.text, conversation.last_buttons) or inbound.text
     return inbound.text

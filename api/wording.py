@@ -12,3 +12,26 @@ from __future__ import annotations
 APOLOGY = "非常抱歉，系统暂时有点忙，您的消息已经记录下来，我们会尽快处理。着急的话也可以拨打95598供电服务热线。"
 # Any channel: a human agent owns the conversation; the message waits in their queue.
 WAITING_FOR_AGENT = "您的消息已转给人工客服，请稍候，客服人员会尽快回复您。"
+
+# --- WeChat Official Account (api/wechat/) -------------------------------------------
+# Following the account (subscribe): who answers and what it can do.
+WECHAT_WELCOME = ("您好，欢迎关注！我是供电服务智能客服小电，可以帮您查电费和账单、交电费、"
+                  "停电报修、查询停电信息、了解电价和业务办理。直接发文字或语音告诉我您的问题就行，"
+                  "也可以点下方菜单；需要人工客服请回复“转人工”。")
+# Images, video, locations, links, files … (and an empty text): what the bot can read instead.
+WECHAT_UNSUPPORTED = ("抱歉，我暂时看不懂图片、视频、位置和链接。请用文字或语音告诉我您的问题，"
+                      "比如“查电费”“交电费”“停电报修”；需要人工客服请回复“转人工”。")
+# A voice message WeChat could not turn into text (no Recognition field).
+WECHAT_VOICE_UNRECOGNIZED = "抱歉，这条语音我没有听清。请再说一遍，或者直接发文字告诉我。"
+# A text longer than the gateway takes in one message (api/schemas.py MAX_TEXT_CHARS).
+WECHAT_TOO_LONG = "您的消息有点长，请分几次发送，每次不超过{limit}个字。"
+# The account's menu (CLICK events): EventKey → what the customer is taken to have said;
+# api/wechat/menu.py maps the same keys to the bot's intents.
+WECHAT_MENU_LABELS = {
+    "QUERY_BILL": "查电费",
+    "TOP_UP": "交电费",
+    "REPORT_OUTAGE": "停电报修",
+    "HUMAN": "转人工",
+}
+# A human agent's message sent through the customer-service API: who is writing.
+WECHAT_AGENT_REPLY = "【客服{author}】{text}"

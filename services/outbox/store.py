@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services import clock
 from services.conversations.models import Conversation
@@ -19,7 +19,13 @@ from services.db import session_scope
 from services.outbox.models import OutboxMessage
 
 PENDING, SENT, ACKED = "pending", "sent", "acked"
+# A message the channel will never take (WeChat: the user's 48-hour window has passed):
+# kept with the reason in last_error, not retried.
+EXPIRED = "expired"
 MAX_BACKOFF_S = 300
+# How long a gateway process holds a message it is delivering; if it dies meanwhile,
+# another process delivers the message once the claim lapses.
+CLAIM_S = 60
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,26 @@ def unacknowledged(channel: str, channel_user_id: str) -> list[Outgoing]:
         return [_outgoing(r) for r in rows]
 
 
+def claim(message_id: int) -> bool:
+    """Take a due message for one delivery attempt; False when another gateway
+    process took it first (so two processes never hand it to a channel at once)."""
+    now = clock.utcnow()
+    with session_scope() as session:
+        return session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING,
+                                        OutboxMessage.next_attempt_at <= now)
+            .values(next_attempt_at=now + timedelta(seconds=CLAIM_S))
+        ).rowcount == 1
+
+
+def release(message_id: int) -> None:
+    """Give a claimed message back at once (its channel could not reach the customer now)."""
+    with session_scope() as session:
+        row = session.get(OutboxMessage, message_id)
+        if row.status == PENDING:
+            row.next_attempt_at = clock.utcnow()
+
+
 def mark_sent(message_id: int) -> None:
     with session_scope() as session:
         row = session.get(OutboxMessage, message_id)
@@ -107,3 +133,12 @@ def mark_failed(message_id: int, error: str) -> None:
         row.last_error = error[:200]
         delay = min(2 ** (row.attempts - 1), MAX_BACKOFF_S)
         row.next_attempt_at = clock.utcnow() + timedelta(seconds=delay)
+
+
+def mark_expired(message_id: int, reason: str) -> None:
+    """The channel will never take the message: kept with the reason, not retried."""
+    with session_scope() as session:
+        row = session.get(OutboxMessage, message_id)
+        if row.status == PENDING:
+            row.status, row.last_error = EXPIRED, reason[:200]
+            row.attempts += 1
