@@ -35,8 +35,12 @@ class Push:
     @property
     def key(self) -> str:
         """What makes a push unique across WeChat's retries: the MsgId, or for an
-        event (no MsgId) the user and the second it happened."""
-        return self.msg_id or f"{self.from_user}@{self.create_time}"
+        event (no MsgId) the user and the second it happened, as WeChat advises; the
+        event and its key are added so that two different clicks in one second stay
+        two (a retry repeats them all)."""
+        if self.msg_id:
+            return self.msg_id
+        return f"{self.from_user}@{self.create_time}:{self.event or ''}:{self.event_key or ''}"[:160]
 
 
 def parse_xml(body: bytes | str) -> ET.Element:

@@ -26,7 +26,7 @@ def test_a_text_message_and_a_menu_click_are_read() -> None:
     assert (text.from_user, text.msg_type, text.content, text.key) == ("oUser1", "text", "我想查电费", "24000000000000001")
     click = parse_push(parse_xml(CLICK))
     assert (click.event, click.event_key, click.msg_id) == ("CLICK", "TOP_UP", None)
-    assert click.key == "oUser1@1764720001"  # events carry no MsgId
+    assert click.key == "oUser1@1764720001:CLICK:TOP_UP"  # events carry no MsgId: user and second
 
 
 @pytest.mark.parametrize("body", [
