@@ -9,7 +9,8 @@ database, so this holds across gateway processes) and runs its answer as a task:
   queued in the outbox (kind ``bot``) for the customer-service API;
 - a retry of a claimed push starts nothing: it waits (up to the deadline) for the
   first delivery's outcome and answers the same reply, or "success" when the reply
-  goes (or may still go) through the outbox.
+  goes (or may still go) through the outbox; only a claim its gateway abandoned
+  (undecided long after any deadline) is taken over, so no message is lost.
 """
 from __future__ import annotations
 
@@ -39,8 +40,10 @@ _running: set[asyncio.Task] = set()
 async def reply_to(push: Push, rasa: RasaClient, deadline_s: float, outbox_wake: asyncio.Event) -> str | None:
     """The passive reply's text, or None to answer "success"."""
     if not await run_in_threadpool(pushes.claim, push.key, push.from_user):
-        log.info("wechat retry of %s: no second turn", push.key)
-        return await _first_outcome(push.key, deadline_s)
+        if not await run_in_threadpool(pushes.reclaim_abandoned, push.key):
+            log.info("wechat retry of %s: no second turn", push.key)
+            return await _first_outcome(push.key, deadline_s)
+        log.warning("wechat push %s was never answered (its gateway died?): answering it here", push.key)
     task = asyncio.create_task(_answer_and_settle(push, rasa, outbox_wake))
     _running.add(task)
     task.add_done_callback(_running.discard)

@@ -10,11 +10,15 @@ nothing is decided yet:
 - the reply deadline passed first → :func:`hand_to_outbox` decides "outbox": the
   endpoint answers "success", and when the turn finishes :func:`finish` reports
   "outbox" so the reply is sent through the customer-service API.
+
+A live gateway decides within its reply deadline (under WeChat's 5 s), so a claim
+still undecided after ABANDONED_AFTER_S belongs to a process that died: a retry then
+takes the push over (:func:`reclaim_abandoned`) rather than leave it unanswered.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +29,8 @@ from services.wechat.models import WeChatPush
 
 RUNNING, DONE = "running", "done"
 PASSIVE, OUTBOX = "passive", "outbox"
+# WeChat's last retry comes about 15 s after the first delivery.
+ABANDONED_AFTER_S = 12.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,18 @@ def claim(key: str, open_id: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def reclaim_abandoned(key: str) -> bool:
+    """Take over a push whose claim is older than ABANDONED_AFTER_S and still
+    undecided (its gateway died mid-answer); True for the one caller that does."""
+    now = clock.utcnow()
+    with session_scope() as session:
+        return session.execute(
+            update(WeChatPush).where(WeChatPush.key == key, WeChatPush.delivery.is_(None),
+                                     WeChatPush.received_at < now - timedelta(seconds=ABANDONED_AFTER_S))
+            .values(received_at=now, status=RUNNING)
+        ).rowcount == 1
 
 
 def outcome(key: str) -> Outcome | None:

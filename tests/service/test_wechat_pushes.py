@@ -53,6 +53,17 @@ def test_a_late_reply_goes_through_the_outbox(db: str) -> None:
     assert pushes.outcome("k2") == pushes.Outcome(pushes.DONE, pushes.OUTBOX, "您的电费是125.50元。")
 
 
+def test_only_a_claim_abandoned_mid_answer_is_taken_over_by_a_retry(db: str, move_clock) -> None:
+    pushes.claim("k5", "oUser1")  # a gateway claims it, then dies before deciding
+    pushes.claim("k6", "oUser1")
+    pushes.finish("k6", "已为您查询。")  # answered in time
+    assert pushes.reclaim_abandoned("k5") is False  # young: its gateway may still answer
+    move_clock(pushes.ABANDONED_AFTER_S / 60 + 0.1)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        assert sorted(pool.map(lambda _: pushes.reclaim_abandoned("k5"), range(3))) == [False, False, True]
+    assert pushes.reclaim_abandoned("k6") is False  # decided: never taken over
+
+
 def test_the_window_starts_at_the_users_last_push(db: str, move_clock) -> None:
     assert pushes.last_push_at("oUser9") is None
     pushes.claim("k3", "oUser9")
