@@ -46,6 +46,10 @@ def throwaway_settings(var_dir: Path, token_prefix: str = "test") -> Settings:
         wechat_app_secret=f"{token_prefix}-wechat-secret-{uuid.uuid4().hex[:8]}",
         wechat_encoding_aes_key=base64.b64encode(uuid.uuid4().bytes * 2).decode().rstrip("="),
         wechat_api_base=f"http://127.0.0.1:{free_port()}",
+        # Passive replies even when this shared machine makes a turn slow (below the 12 s
+        # after which a retry takes an unanswered push over); the late path is tested on
+        # a second gateway with a 10 ms deadline.
+        wechat_reply_deadline_s=10.0,
     )
 
 

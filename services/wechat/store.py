@@ -29,7 +29,8 @@ from services.wechat.models import WeChatPush
 
 RUNNING, DONE = "running", "done"
 PASSIVE, OUTBOX = "passive", "outbox"
-# WeChat's last retry comes about 15 s after the first delivery.
+# WeChat's last retry comes about 15 s after the first delivery; every gateway's reply
+# deadline (settings.wechat_reply_deadline_s, 4.5 s) must be well below this.
 ABANDONED_AFTER_S = 12.0
 
 
