@@ -21,6 +21,7 @@ from api.delivery import RecordingSender, run_delivery
 from api.push import WebConnections
 from api.errors import install_error_handlers
 from api.rasa_client import RasaClient
+from api.wechat import once as wechat_once
 from api.wechat.endpoint import router as wechat_router
 from api.wechat.sender import wechat_sender
 from services.access_log import install_access_log_masking
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(kg_service.get_retriever)
         delivery = asyncio.create_task(run_delivery(app.state.senders, app.state.outbox_wake))
         yield
+        await wechat_once.finish_running()  # late WeChat replies reach the outbox
         delivery.cancel()
         await app.state.rasa.close()
 

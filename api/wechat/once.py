@@ -57,6 +57,13 @@ async def reply_to(push: Push, rasa: RasaClient, deadline_s: float, outbox_wake:
     return outcome.reply if outcome and outcome.delivery == pushes.PASSIVE else None
 
 
+async def finish_running(timeout_s: float = 10.0) -> None:
+    """Let the answers still running finish (the gateway is stopping), so a late
+    reply is queued in the outbox rather than lost."""
+    if _running:
+        await asyncio.wait(set(_running), timeout=timeout_s)
+
+
 async def _answer_and_settle(push: Push, rasa: RasaClient, outbox_wake: asyncio.Event) -> None:
     try:
         answer = await replies.answer(push, rasa)
