@@ -5,8 +5,9 @@ match, and the answer is ``echostr`` unchanged.  POST is a pushed message, in pl
 mode (``signature``) or safe mode (``encrypt_type=aes``, ``msg_signature`` over the
 encrypted payload too; the reply is encrypted back).  What is answered is
 ``once.reply_to``'s business; this module only authenticates, parses and wraps.
-A bad or missing signature → 403; a body that is not a WeChat push (malformed XML,
-any DTD, missing fields, too large) → 400 / 413, with the project's error body.
+A bad or missing signature, or a timestamp more than 5 minutes off → 403; a body that
+is not a WeChat push (malformed XML, any DTD, missing fields, too large) → 400 / 413,
+with the project's error body.
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ from services.settings import Settings
 
 router = APIRouter(tags=["wechat"])
 MAX_BODY_BYTES = 64 * 1024  # a pushed message is a few hundred bytes
+# A push is signed with the second WeChat sent it; an older (or future) one is a
+# replayed URL, refused so a captured signature cannot be reused for long.
+MAX_CLOCK_SKEW_S = 300
 
 
 def _fail(status: int, code: str, message: str, message_zh: str) -> HTTPException:
@@ -39,6 +43,10 @@ def _settings(request: Request) -> Settings:
 
 def _forbidden() -> HTTPException:
     return _fail(403, "invalid_signature", "Missing or wrong WeChat signature.", "签名校验失败")
+
+
+def _fresh(timestamp: str) -> bool:
+    return timestamp.isdigit() and abs(clock.utcnow().timestamp() - int(timestamp)) <= MAX_CLOCK_SKEW_S
 
 
 def _bad(reason: str) -> HTTPException:
@@ -81,6 +89,9 @@ async def receive(request: Request) -> Response:
     query = request.query_params
     timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
     safe_mode = query.get("encrypt_type", "").lower() == "aes"
+    if not _fresh(timestamp):
+        raise _fail(403, "stale_timestamp", "The push's timestamp is missing or too far from now.",
+                    "签名时间戳无效或已过期")
     body = await _body(request)
     try:
         if safe_mode:

@@ -26,6 +26,7 @@ from api import wording
 from api.wechat.crypto import MessageCrypto, signature
 from api.wechat.messages import parse_xml
 from scripts.stack import APP_PYTHON, Stack, settings_env
+from services import clock
 from services.conversations import store as conversations
 from services.conversations.models import Conversation
 from services.db import session_scope
@@ -96,7 +97,7 @@ class WeChat:
         """A push; messages get a fresh 64-bit MsgId, events none (as WeChat sends them)."""
         msg_id = str(uuid.uuid4().int >> 65) if msg_type != "event" else None
         return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{self.open_id}]]></FromUserName>"
-                f"<CreateTime>{create_time or int(time.time())}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>"
+                f"<CreateTime>{create_time or int(clock.utcnow().timestamp())}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>"
                 f"{fields}{f'<MsgId>{msg_id}</MsgId>' if msg_id else ''}</xml>")
 
     def text_xml(self, text: str) -> str:
@@ -106,8 +107,9 @@ class WeChat:
         return self.xml("event", f"<Event><![CDATA[{event}]]></Event>"
                                  + (f"<EventKey><![CDATA[{key}]]></EventKey>" if key else ""))
 
-    def push(self, body: str | bytes, safe: bool = False, sign: bool = True, client: httpx.Client | None = None) -> httpx.Response:
-        timestamp, nonce = str(int(time.time())), uuid.uuid4().hex[:10]
+    def push(self, body: str | bytes, safe: bool = False, sign: bool = True, client: httpx.Client | None = None,
+             age_s: int = 0) -> httpx.Response:
+        timestamp, nonce = str(int(clock.utcnow().timestamp()) - age_s), uuid.uuid4().hex[:10]
         params = {"timestamp": timestamp, "nonce": nonce, "openid": self.open_id}
         if safe:
             encrypted = self.crypto.encrypt(body if isinstance(body, str) else body.decode())
@@ -159,6 +161,14 @@ def test_a_push_with_a_bad_signature_is_refused_and_nothing_is_stored(wechat: We
         response = wechat.push(wechat.text_xml("我想查电费"), safe=safe, sign=False)
         assert response.status_code == 403 and response.json()["error"]["code"] == "invalid_signature"
     assert wechat.conversation_id() is None
+
+
+def test_a_replayed_push_with_an_old_signed_timestamp_is_refused(wechat: WeChat) -> None:
+    for safe in (False, True):
+        response = wechat.push(wechat.text_xml("我想查电费"), safe=safe, age_s=600)  # signed, 10 minutes ago
+        assert response.status_code == 403 and response.json()["error"]["code"] == "stale_timestamp"
+    assert wechat.conversation_id() is None
+    assert "请回复您的10位户号" in wechat.say("我想查电费")  # a fresh one is answered
 
 
 def test_plain_mode_a_text_gets_the_bots_reply_as_wechat_xml(wechat: WeChat) -> None:
