@@ -39,6 +39,9 @@ from tests.unit.test_wechat_messages import BILLION_LAUGHS
 
 pytestmark = pytest.mark.conversation
 ACCOUNT = "gh_powerdesk_test"
+# The bill and top-up forms' first question, in every channel's variant (which variant
+# WeChat gets is tests/conversation/test_channels.py's business).
+ASKS_FOR_ACCOUNT = "10位户号"
 
 
 @pytest.fixture(scope="module")
@@ -168,12 +171,12 @@ def test_a_replayed_push_with_an_old_signed_timestamp_is_refused(wechat: WeChat)
         response = wechat.push(wechat.text_xml("我想查电费"), safe=safe, age_s=600)  # signed, 10 minutes ago
         assert response.status_code == 403 and response.json()["error"]["code"] == "stale_timestamp"
     assert wechat.conversation_id() is None
-    assert "请回复您的10位户号" in wechat.say("我想查电费")  # a fresh one is answered
+    assert ASKS_FOR_ACCOUNT in wechat.say("我想查电费")  # a fresh one is answered
 
 
 def test_plain_mode_a_text_gets_the_bots_reply_as_wechat_xml(wechat: WeChat) -> None:
     reply = wechat.say("我想查一下电费")
-    assert "请回复您的10位户号" in reply  # the bill form's WeChat variant
+    assert ASKS_FOR_ACCOUNT in reply  # the bill form's first question
     assert wechat.stored() == ["我想查一下电费"]
 
 
@@ -184,7 +187,7 @@ def test_safe_mode_round_trip_encrypted_both_ways(wechat: WeChat) -> None:
     encrypted, timestamp, nonce = (envelope.findtext(k) for k in ("Encrypt", "TimeStamp", "Nonce"))
     assert envelope.findtext("MsgSignature") == signature(wechat.settings.wechat_token, timestamp, nonce, encrypted)
     reply = parse_xml(wechat.crypto.decrypt(encrypted))
-    assert reply.findtext("ToUserName") == wechat.open_id and "请回复您的10位户号" in reply.findtext("Content")
+    assert reply.findtext("ToUserName") == wechat.open_id and ASKS_FOR_ACCOUNT in reply.findtext("Content")
     assert "电费" not in response.text  # nothing in the clear
 
 
@@ -212,7 +215,7 @@ def test_a_body_larger_than_any_wechat_message_is_refused(wechat: WeChat) -> Non
 def test_the_same_msgid_three_times_is_one_turn_and_one_reply(wechat: WeChat, wechat_api: FakeWeChatApi) -> None:
     body = wechat.text_xml("我想查一下电费")
     replies = [wechat.content(wechat.push(body)) for _ in range(3)]
-    assert len(set(replies)) == 1 and "请回复您的10位户号" in replies[0]
+    assert len(set(replies)) == 1 and ASKS_FOR_ACCOUNT in replies[0]
     assert wechat.stored() == ["我想查一下电费"]  # one inbound message, one turn
     assert len(wechat.stored("bot")) == 1
     assert wechat_api.sent_to(wechat.open_id) == []  # nothing sent twice through the API either
@@ -250,7 +253,7 @@ def test_a_late_reply_is_success_at_once_then_arrives_through_the_outbox(stack: 
         assert time.monotonic() < deadline, "the late reply never reached WeChat's API"
         time.sleep(0.1)
     [sent] = wechat_api.sent_to(user.open_id)
-    assert sent.msgtype == "text" and "请回复您的10位户号" in sent.content
+    assert sent.msgtype == "text" and ASKS_FOR_ACCOUNT in sent.content
     assert sent.content == "\n".join(user.stored("bot"))
     with session_scope() as session:
         rows = session.scalars(select(OutboxMessage).where(OutboxMessage.channel_user_id == user.open_id)).all()
@@ -327,11 +330,11 @@ def test_images_and_other_media_get_a_polite_note_voice_is_read_as_text(wechat: 
     assert wechat.content(wechat.push(unheard)) == wording.WECHAT_VOICE_UNRECOGNIZED
     voice = wechat.xml("voice", "<MediaId><![CDATA[m3]]></MediaId><Format><![CDATA[amr]]></Format>"
                                 "<Recognition><![CDATA[我想查一下电费]]></Recognition>")
-    assert "请回复您的10位户号" in wechat.content(wechat.push(voice))
+    assert ASKS_FOR_ACCOUNT in wechat.content(wechat.push(voice))
     assert wechat.stored() == ["我想查一下电费"]  # only what the bot could read became a turn
 
 
 def test_replying_2_picks_the_second_numbered_choice(wechat: WeChat) -> None:
     greeting = wechat.say("你好")
     assert "回复2：交电费" in greeting.splitlines()
-    assert "请回复您的10位户号" in wechat.say("2")  # the top-up form (/top_up) asks for the 户号
+    assert ASKS_FOR_ACCOUNT in wechat.say("2")  # the top-up form (/top_up) asks for the 户号
