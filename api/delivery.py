@@ -3,7 +3,12 @@
 A sender's ``deliver`` answers True when the channel took the message, False when
 the customer cannot be reached right now (a web customer with no open socket: the
 message waits, and goes out when they reconnect), and raises when the channel
-failed (the message is retried later with backoff, services/outbox/store.py).
+failed (the message is retried later with backoff, services/outbox/store.py), or
+raises :class:`Undeliverable` when the channel will never take it (it is marked
+expired with the reason).  A sender that calls an outside service (``exclusive =
+True``: WeChat's API) gets each message claimed first, so several gateway processes
+never send it twice; the web's sockets live in one process each, so its messages are
+not claimed.
 """
 from __future__ import annotations
 
@@ -48,13 +53,15 @@ async def deliver_due(senders: dict[str, Sender]) -> int:
     delivered = 0
     for message in await run_in_threadpool(outbox.due):
         sender = senders.get(message.channel)
-        if not await run_in_threadpool(outbox.claim, message.id):
-            continue  # another gateway process is delivering it
+        exclusive = getattr(sender, "exclusive", False)
+        if exclusive and not await run_in_threadpool(outbox.claim, message.id):
+            continue  # another gateway process is sending it
         try:
             if sender is None:
                 raise RuntimeError(f"no sender for channel {message.channel}")
             if not await sender.deliver(message):
-                await run_in_threadpool(outbox.release, message.id)
+                if exclusive:
+                    await run_in_threadpool(outbox.release, message.id)
                 continue  # not reachable now; stays pending for the reconnect
         except Undeliverable as exc:
             log.warning("outbox %d to %s expired: %s", message.id, message.channel, exc)

@@ -56,6 +56,10 @@ def outgoing_text(message: Outgoing) -> str:
 
 
 class WeChatSender:
+    # Each message is claimed before it is sent (api/delivery.py): two gateway
+    # processes never send one message twice.
+    exclusive = True
+
     def __init__(self, app_id: str, app_secret: str, api_base: str, timeout_s: float = 10.0,
                  last_push_at: Callable[[str], datetime | None] = pushes.last_push_at):
         self._app_id, self._app_secret = app_id, app_secret
