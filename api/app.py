@@ -21,6 +21,9 @@ from api.delivery import RecordingSender, run_delivery
 from api.push import WebConnections
 from api.errors import install_error_handlers
 from api.rasa_client import RasaClient
+from api.wechat import once as wechat_once
+from api.wechat.endpoint import router as wechat_router
+from api.wechat.sender import wechat_sender
 from services.access_log import install_access_log_masking
 from services.channels import VOICE, WEB, WECHAT
 from services.kg.api import router as kg_router
@@ -39,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(kg_service.get_retriever)
         delivery = asyncio.create_task(run_delivery(app.state.senders, app.state.outbox_wake))
         yield
+        await wechat_once.finish_running()  # late WeChat replies reach the outbox
         delivery.cancel()
         await app.state.rasa.close()
 
@@ -47,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The outbox's senders: the widget's open sockets; WeChat's customer-service API and
     # the voice call are not reachable from here, so they record until configured.
     app.state.web_connections = WebConnections()
-    app.state.senders = {WEB: app.state.web_connections, WECHAT: RecordingSender(), VOICE: RecordingSender()}
+    app.state.senders = {WEB: app.state.web_connections, WECHAT: wechat_sender(settings), VOICE: RecordingSender()}
     app.state.outbox_wake = asyncio.Event()  # set it after enqueueing to deliver at once
     app.state.extra_health_checks: dict[str, Callable[[], bool]] = {"knowledge_graph": kg_service.is_loaded}
     install_error_handlers(app)
@@ -60,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(kg_router, prefix="/api/v1/kg", tags=["knowledge graph"])
     app.include_router(conversation.router, prefix="/api/v1")
     app.include_router(widget.router)
+    app.include_router(wechat_router)  # /wechat: the Official Account's server URL
     return app
 
 

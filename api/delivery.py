@@ -7,7 +7,9 @@ a web customer's messages are claimed only by the process that holds their socke
 A sender's ``deliver`` answers True when the channel took the message, False when
 the customer cannot be reached right now (a web customer with no open socket: the
 message waits, and goes out when they reconnect), and raises when the channel
-failed (the message is retried later with backoff, services/outbox/store.py).
+failed (the message is retried later with backoff, services/outbox/store.py), or
+raises :class:`Undeliverable` when the channel will never take it (it is marked
+expired with the reason).
 """
 from __future__ import annotations
 
@@ -22,6 +24,11 @@ from services.outbox.store import Outgoing
 
 log = logging.getLogger("powerdesk.delivery")
 POLL_S = 0.5
+
+
+class Undeliverable(Exception):
+    """The channel refuses this message for good (e.g. WeChat's 48-hour window has
+    passed): retrying would not help."""
 
 
 class Sender(Protocol):
@@ -59,6 +66,10 @@ async def deliver_due(senders: dict[str, Sender]) -> int:
                 # reconnects to (it also sends what was not acknowledged on connect).
                 await run_in_threadpool(outbox.release, message.id)
                 continue
+        except Undeliverable as exc:
+            log.warning("outbox %d to %s expired: %s", message.id, message.channel, exc)
+            await run_in_threadpool(outbox.mark_expired, message.id, str(exc))
+            continue
         except Exception as exc:  # any channel failure: keep the message, retry later
             log.warning("outbox %d to %s failed: %s", message.id, message.channel, exc)
             await run_in_threadpool(outbox.mark_failed, message.id, f"{type(exc).__name__}: {exc}")

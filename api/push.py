@@ -82,6 +82,8 @@ async def widget_socket(socket: WebSocket) -> None:
     connections.add(user, socket)
     try:
         for message in await run_in_threadpool(outbox.unacknowledged, WEB, user):
+            if message.status == outbox.PENDING and not await run_in_threadpool(outbox.claim, message.id):
+                continue  # the delivery loop holds it, and sends it to this socket
             await socket.send_json(message_frame(message))
             await run_in_threadpool(outbox.mark_sent, message.id)
         while True:

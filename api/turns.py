@@ -40,9 +40,13 @@ class Inbound:
     channel_user_id: str
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
-    # A button the customer pressed (the web widget): ``text`` is its title, stored and
-    # shown; the bot reads the payload if the last reply offered it (:func:`bot_text`).
+    # A button the customer pressed (the web widget: ``text`` is its title, stored and
+    # shown), or a menu item the channel vouches for (a WeChat menu click: ``text`` is
+    # the item's label).  Rasa reads the payload (:func:`bot_text`).
     payload: str | None = None
+    # True when the channel itself vouches for the payload (WeChat's signed menu click);
+    # otherwise the payload is read only if the conversation's last reply offered it.
+    payload_vouched: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,13 +73,13 @@ def to_bot_messages(rasa_messages: list[dict[str, Any]]) -> tuple[list[BotMessag
 
 
 def bot_text(inbound: Inbound, conversation: store.OpenConversation) -> str:
-    """What Rasa reads: a pressed button's payload when the last reply offered it (any
-    other payload is not trusted: the text is read instead); on a channel that numbers
-    the choices, "2" is the second button's payload of the last reply; otherwise the
-    customer's text."""
+    """What Rasa reads: a payload the channel vouched for, or a pressed button's payload
+    when the last reply offered it (any other payload is not trusted: the text is read
+    instead); on a channel that numbers the choices, "2" is the second button's payload
+    of the last reply; otherwise the customer's text."""
     if inbound.payload is not None:
         offered = {button["payload"] for button in conversation.last_buttons or []}
-        return inbound.payload if inbound.payload in offered else inbound.text
+        return inbound.payload if inbound.payload_vouched or inbound.payload in offered else inbound.text
     if inbound.channel in NUMBERED_CHOICE_CHANNELS:
         return chosen_payload(inbound.text, conversation.last_buttons) or inbound.text
     return inbound.text

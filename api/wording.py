@@ -37,3 +37,25 @@ VOICE_CHOICE = "{title}请说“{title}”或按{number}"
 # Words (and keys) that ask for the rest of a long answer, or decline it.
 VOICE_CONTINUE_WORDS = ("要", "继续", "要的", "好", "好的", "嗯", "是", "是的", "继续听", "接着说", "1")
 VOICE_STOP_WORDS = ("不用", "不用了", "不要", "不要了", "不听了", "算了", "2")
+# --- WeChat Official Account (api/wechat/) -------------------------------------------
+# Following the account (subscribe): who answers and what it can do.
+WECHAT_WELCOME = ("您好，欢迎关注！我是供电服务智能客服小电，可以帮您查电费和账单、交电费、"
+                  "停电报修、查询停电信息、了解电价和业务办理。直接发文字或语音告诉我您的问题就行，"
+                  "也可以点下方菜单；需要人工客服请回复“转人工”。")
+# Images, video, locations, links, files … (and an empty text): what the bot can read instead.
+WECHAT_UNSUPPORTED = ("抱歉，我暂时看不懂图片、视频、位置和链接。请用文字或语音告诉我您的问题，"
+                      "比如“查电费”“交电费”“停电报修”；需要人工客服请回复“转人工”。")
+# A voice message WeChat could not turn into text (no Recognition field).
+WECHAT_VOICE_UNRECOGNIZED = "抱歉，这条语音我没有听清。请再说一遍，或者直接发文字告诉我。"
+# A text longer than the gateway takes in one message (api/schemas.py MAX_TEXT_CHARS).
+WECHAT_TOO_LONG = "您的消息有点长，请分几次发送，每次不超过{limit}个字。"
+# The account's menu (CLICK events): EventKey → what the customer is taken to have said;
+# api/wechat/menu.py maps the same keys to the bot's intents.
+WECHAT_MENU_LABELS = {
+    "QUERY_BILL": "查电费",
+    "TOP_UP": "交电费",
+    "REPORT_OUTAGE": "停电报修",
+    "HUMAN": "转人工",
+}
+# A human agent's message sent through the customer-service API: who is writing.
+WECHAT_AGENT_REPLY = "【客服{author}】{text}"

@@ -7,3 +7,4 @@ def import_all_models() -> None:
     import services.outage.models  # noqa: F401
     import services.outbox.models  # noqa: F401
     import services.voice.models  # noqa: F401
+    import services.wechat.models  # noqa: F401

@@ -87,6 +87,18 @@ class Settings(BaseSettings):
     voice_min_confidence: float = 0.5
     voice_max_no_input: int = 2
     voice_max_speech_chars: int = 120
+    # WeChat Official Account (/wechat, api/wechat/): the token set in the account's
+    # server configuration (empty = the endpoint is off), the AppID and AppSecret (the
+    # customer-service API for late replies; without them late replies are only
+    # recorded), the 43-character EncodingAESKey (safe mode), WeChat's API base URL,
+    # and how long a passive reply may take before the endpoint answers "success" and
+    # sends the reply later (WeChat waits 5 s).
+    wechat_token: str = ""
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_encoding_aes_key: str = ""
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_reply_deadline_s: float = 4.5
 
     # Timeouts (seconds) for the calls the gateway and the actions make.
     rasa_timeout_s: float = 15.0

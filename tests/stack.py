@@ -7,6 +7,7 @@ Needs the trained model (var/models/powerdesk.tar.gz; `make test` trains it firs
 """
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +41,17 @@ def throwaway_settings(var_dir: Path, token_prefix: str = "test") -> Settings:
         action_token=f"{token_prefix}-actions-{uuid.uuid4().hex}",
         # The chat widget may be framed by pages on localhost (another site than 127.0.0.1).
         widget_frame_ancestors="'self' http://localhost:*",
+        # WeChat (tests/conversation/test_wechat.py): a test account in safe mode's reach, whose
+        # customer-service API is the fake one that test starts on this port.
+        wechat_token=f"{token_prefix}-wechat-{uuid.uuid4().hex[:8]}",
+        wechat_app_id="wx0123456789abcdef",
+        wechat_app_secret=f"{token_prefix}-wechat-secret-{uuid.uuid4().hex[:8]}",
+        wechat_encoding_aes_key=base64.b64encode(uuid.uuid4().bytes * 2).decode().rstrip("="),
+        wechat_api_base=f"http://127.0.0.1:{free_port()}",
+        # Passive replies even when this shared machine makes a turn slow (below the 12 s
+        # after which a retry takes an unanswered push over); the late path is tested on
+        # a second gateway with a 10 ms deadline.
+        wechat_reply_deadline_s=10.0,
     )
 
 

@@ -134,6 +134,13 @@ def set_state(conversation_id: str, state: str) -> None:
         session.get(Conversation, conversation_id).state = state
 
 
+def current_conversation_id(channel: str, channel_user_id: str) -> str | None:
+    """The channel user's conversation that has not ended, if any (none is opened)."""
+    with session_scope() as session:
+        conversation = _current(session, channel, channel_user_id)
+        return conversation.id if conversation else None
+
+
 def end_conversation(conversation_id: str, reason: str) -> None:
     """End a conversation now (an agent closed the handoff, the user unsubscribed …)."""
     with session_scope() as session:

@@ -26,8 +26,13 @@ from services.db import session_scope
 from services.outbox.models import OutboxMessage
 
 PENDING, SENT, ACKED = "pending", "sent", "acked"
+# A message the channel will never take (WeChat: the user's 48-hour window has passed):
+# kept with the reason in last_error, not retried.
+EXPIRED = "expired"
 MAX_BACKOFF_S = 300
-CLAIM_S = 60  # a claimed message is offered again after this long if its process died
+# How long a gateway process holds a message it is delivering; if it dies meanwhile,
+# another process delivers the message once the claim lapses.
+CLAIM_S = 60
 UNREACHABLE_RETRY_S = 1.0  # the customer may be connected to another gateway process
 
 
@@ -87,19 +92,7 @@ def claim_due(limit: int = 100, held_here: dict[str, set[str]] | None = None) ->
     """Due messages (see :func:`due`) this process now holds for ``CLAIM_S``: each one was
     claimed by exactly one process (the claim is an update that only matches while the
     message is due)."""
-    claimed = []
-    for message in due(limit, held_here):
-        with session_scope() as session:
-            now = clock.utcnow()
-            taken = session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message.id, OutboxMessage.status == PENDING,
-                       OutboxMessage.next_attempt_at <= now)
-                .values(next_attempt_at=now + timedelta(seconds=CLAIM_S))
-            ).rowcount
-        if taken:
-            claimed.append(message)
-    return claimed
+    return [message for message in due(limit, held_here) if claim(message.id)]
 
 
 def release(message_id: int, after_s: float = UNREACHABLE_RETRY_S) -> None:
@@ -120,6 +113,18 @@ def unacknowledged(channel: str, channel_user_id: str) -> list[Outgoing]:
             .order_by(OutboxMessage.id)
         ).all()
         return [_outgoing(r) for r in rows]
+
+
+def claim(message_id: int) -> bool:
+    """Take a due message for one delivery attempt; False when another gateway
+    process took it first (so two processes never hand it to a channel at once)."""
+    now = clock.utcnow()
+    with session_scope() as session:
+        return session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING,
+                                        OutboxMessage.next_attempt_at <= now)
+            .values(next_attempt_at=now + timedelta(seconds=CLAIM_S))
+        ).rowcount == 1
 
 
 def mark_sent(message_id: int) -> None:
@@ -149,3 +154,12 @@ def mark_failed(message_id: int, error: str) -> None:
         row.last_error = error[:200]
         delay = min(2 ** (row.attempts - 1), MAX_BACKOFF_S)
         row.next_attempt_at = clock.utcnow() + timedelta(seconds=delay)
+
+
+def mark_expired(message_id: int, reason: str) -> None:
+    """The channel will never take the message: kept with the reason, not retried."""
+    with session_scope() as session:
+        row = session.get(OutboxMessage, message_id)
+        if row.status == PENDING:
+            row.status, row.last_error = EXPIRED, reason[:200]
+            row.attempts += 1

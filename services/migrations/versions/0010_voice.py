@@ -1,7 +1,7 @@
 """voice: per-call state of the voice channel, shared by every gateway process
 
 Revision ID: 0010_voice
-Revises: 0006_outbox
+Revises: 0008_wechat
 Create Date: 2026-12-03
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0010_voice'
-down_revision = '0006_outbox'
+down_revision = '0008_wechat'
 branch_labels = None
 depends_on = None
 
