@@ -91,10 +91,10 @@ def test_a_conversation_idle_past_the_timeout_is_not_shown_again(gateway: TestCl
 
 def test_a_payload_is_read_only_when_the_last_reply_offered_it(gateway: TestClient) -> None:
     offered = [{"title": "查电费", "payload": "/query_bill"}, {"title": "交电费", "payload": "/top_up"}]
-    conversation = conversations.OpenConversation("c1", "bot", 0.0, last_buttons=offered, has_messages=True)
+    conversation = conversations.OpenConversation("c1", "bot", 0.0, last_buttons=offered)
     assert bot_text(Inbound("web", "u", "交电费", payload="/top_up"), conversation) == "/top_up"
     assert bot_text(Inbound("web", "u", "转人工", payload="/request_human"), conversation) == "转人工"
-    without_choices = conversations.OpenConversation("c1", "bot", 0.0, has_messages=True)
+    without_choices = conversations.OpenConversation("c1", "bot", 0.0)
     assert bot_text(Inbound("web", "u", "查电费", payload="/query_bill"), without_choices) == "查电费"
     # On the web a bare digit stays text; a numbered choice is WeChat's and voice's.
     assert bot_text(Inbound("web", "u", "1"), conversation) == "1"
