@@ -80,15 +80,18 @@ def _publish_message(handoff_id: int, conversation_id: str, author: str, text: s
         "intent": None, "confidence": None, "slots": {}, "status": "queued" if author == "customer" else None}})
 
 
-async def customer_turn(conversation_id: str, inbound_id: int, text: str, rasa: RasaClient) -> tuple[str, str]:
+async def customer_turn(conversation_id: str, inbound_id: int, text: str,
+                        rasa: RasaClient) -> tuple[str, str] | None:
     """A customer message while the conversation is handed over: stored for the agent
-    (and pushed to the console).  Returns (the gateway's reply, the state after it).
-    With a callback on offer, a message with a mobile books it; 取消 goes back to the bot."""
-    await run_in_threadpool(store.mark_status, inbound_id, "queued")
+    (and pushed to the console).  Returns (the gateway's reply, the state after it), or
+    None when no handoff is open after all (the conversation is the bot's again and the
+    message goes to it).  With a callback on offer, a message with a mobile books it;
+    取消 goes back to the bot."""
     handoff = await run_in_threadpool(queue.open_handoff, conversation_id)
-    if handoff is None:  # resolved meanwhile by another process: the bot again
-        await run_in_threadpool(store.set_state, conversation_id, store.BOT)
-        return wording.HANDOFF_BACK_TO_BOT, store.BOT
+    if handoff is None:
+        await _back_to_bot(conversation_id, rasa)
+        return None
+    await run_in_threadpool(store.mark_status, inbound_id, "queued")
     await run_in_threadpool(_publish_message, handoff["id"], conversation_id, "customer", text)
     if handoff["status"] != queue.PENDING:
         return wording.WAITING_FOR_AGENT, store.HANDOFF
