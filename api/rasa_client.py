@@ -13,6 +13,7 @@ or an error answer is not sent again elsewhere.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,11 +47,28 @@ class RasaClient:
         """Add events to a conversation's tracker (e.g. forget a stale verification)."""
         await self._post_json(f"/conversations/{sender_id}/tracker/events", events, self._auth)
 
+    async def tracker(self, sender_id: str, include_events: str = "AFTER_RESTART") -> dict[str, Any]:
+        """The conversation's tracker (events, slots, latest message): GET /conversations/{id}/tracker."""
+        return await self._request("GET", f"/conversations/{sender_id}/tracker",
+                                   params={**self._auth, "include_events": include_events})
+
     async def slots(self, sender_id: str) -> dict[str, Any]:
         """A conversation's current slots (e.g. ``requested_slot``: what a form asks next)."""
-        tracker = await self._request("GET", f"/conversations/{sender_id}/tracker",
-                                      params={**self._auth, "include_events": "NONE"})
-        return tracker.get("slots") or {}
+        return (await self.tracker(sender_id, include_events="NONE")).get("slots") or {}
+
+    async def pause(self, sender_id: str) -> None:
+        """A human takes over: Rasa's tracker records ConversationPaused.  Stamped now
+        explicitly (the conversation exists: the hand-over came from a bot turn), so
+        the SQL tracker store keeps it after the session start it loads from."""
+        await self.append_events(sender_id, [{"event": "pause", "timestamp": time.time()}])
+
+    async def resume(self, sender_id: str) -> None:
+        """The human is done: ConversationResumed, the bot answers again."""
+        await self.append_events(sender_id, [{"event": "resume", "timestamp": time.time()}])
+
+    async def log_agent(self, sender_id: str, text: str) -> None:
+        """An agent's reply, as Rasa's ``agent`` event: the tracker shows the handoff."""
+        await self.append_events(sender_id, [{"event": "agent", "text": text, "timestamp": time.time()}])
 
     async def is_ready(self) -> bool:
         """At least one server is up with a model loaded."""

@@ -8,3 +8,4 @@ def import_all_models() -> None:
     import services.outbox.models  # noqa: F401
     import services.voice.models  # noqa: F401
     import services.wechat.models  # noqa: F401
+    import handoff.models  # noqa: F401

@@ -2,9 +2,11 @@
 every process it started."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -47,6 +49,10 @@ def test_sigterm_stops_every_process(tmp_path) -> None:
         assert "PowerDesk is up" in "".join(output), "".join(output)
         banner = "".join(output + [run.stdout.readline() for _ in range(3)])
         assert f"http://127.0.0.1:{ports['gateway']}/api/v1/chat" in banner
+        # No agent yet: the first supervisor, its password printed once and kept 0600.
+        initial = json.loads((tmp_path / "initial-agent.json").read_text())
+        assert f"password {initial['password']}" in banner and initial["role"] == "supervisor"
+        assert stat.S_IMODE((tmp_path / "initial-agent.json").stat().st_mode) == 0o600
         assert all(listening(port) for port in ports.values())
 
         run.send_signal(signal.SIGTERM)

@@ -1,7 +1,7 @@
 """wechat: each WeChat push once, with its outcome (de-duplication of retries)
 
 Revision ID: 0008_wechat
-Revises: 0006_outbox
+Revises: 0007_handoff
 Create Date: 2026-12-03
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0008_wechat'
-down_revision = '0006_outbox'
+down_revision = '0007_handoff'
 branch_labels = None
 depends_on = None
 
