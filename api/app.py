@@ -20,6 +20,7 @@ from api import chat, health, nlu, push, sessions
 from api.delivery import RecordingSender, run_delivery
 from api.push import WebConnections
 from api.errors import install_error_handlers
+from api import agent_console
 from api.rasa_client import RasaClient
 from services.access_log import install_access_log_masking
 from services.channels import VOICE, WEB, WECHAT
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(push.router, prefix="/api/v1")
     app.include_router(nlu.router, prefix="/api/v1")
     app.include_router(kg_router, prefix="/api/v1/kg", tags=["knowledge graph"])
+    agent_console.install(app)  # /agent: the agents' console (static pages)
     return app
 
 
