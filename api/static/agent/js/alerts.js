@@ -51,7 +51,7 @@ export function notify(title, body, tag, onClick) {
 /** The sound toggle in the top bar and the one-time permission banner. */
 export function setUpAlertControls() {
   const toggle = $("notify-toggle");
-  const paint = () => { toggle.textContent = soundMuted() ? "🔕 提示音关" : "🔔 提示音开"; };
+  const paint = () => { toggle.textContent = soundMuted() ? "提示音：关" : "提示音：开"; };
   toggle.hidden = false;
   paint();
   toggle.onclick = () => { localStorage.setItem(MUTED_KEY, soundMuted() ? "0" : "1"); paint(); if (!soundMuted()) beep(); };
