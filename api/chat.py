@@ -17,6 +17,6 @@ router = APIRouter()
 
 @router.post("/chat", response_model=ChatResponse, response_model_exclude_none=True)
 async def chat(body: ChatRequest, request: Request, session: SessionClaims = Depends(session_of)) -> ChatResponse:
-    result = await handle_turn(Inbound(session.channel, session.channel_user_id, body.text), request.app.state.rasa)
+    result = await handle_turn(Inbound(session.channel, session.channel_user_id, body.text, payload=body.payload), request.app.state.rasa)
     return ChatResponse(conversation_id=result.conversation_id, messages=result.messages,
                         state=result.state, error=result.error)

@@ -19,6 +19,7 @@ log = logging.getLogger("powerdesk.api")
 FIELD_MESSAGES_ZH = {
     "text": f"消息内容不能为空，且不能超过{MAX_TEXT_CHARS}个字",
     "channel": "此接口只为网页聊天创建会话（channel 为 web）",
+    "payload": "按钮内容无效，请直接输入您的问题",
     "": "请求内容必须是一个JSON对象",
 }
 

@@ -8,7 +8,8 @@ pushed while it stays connected.  Frames:
 - server → client: ``{"type": "message", "id", "kind", "author", "text", "buttons"}``
   (an outbox message: acknowledge it; ids repeat after a reconnect, show each once),
   ``{"type": "reply", "conversation_id", "messages", "state"}`` (the answer to a message);
-- client → server: ``{"type": "ack", "id"}``, ``{"type": "message", "text"}``.
+- client → server: ``{"type": "ping"}`` (answered ``{"type": "pong"}``), ``{"type": "ack", "id"}``, ``{"type": "message", "text", "payload"?}``
+  (``payload``: a pressed button's, as in ``POST /api/v1/chat``).
 """
 from __future__ import annotations
 
@@ -88,19 +89,23 @@ async def widget_socket(socket: WebSocket) -> None:
 
 async def _on_frame(socket: WebSocket, claims: tokens.SessionClaims, frame: object) -> None:
     kind = frame.get("type") if isinstance(frame, dict) else None
-    if kind == "ack" and isinstance(frame.get("id"), int):
+    if kind == "ping":  # the widget's heartbeat: a connection that stops answering is replaced
+        await socket.send_json({"type": "pong"})
+    elif kind == "ack" and isinstance(frame.get("id"), int):
         await run_in_threadpool(outbox.mark_acked, frame["id"], WEB, claims.channel_user_id)
     elif kind == "message":
         try:
-            text = ChatRequest(text=frame.get("text") or "").text
+            request = ChatRequest(text=frame.get("text") or "", payload=frame.get("payload"))
         except ValidationError:
             await socket.send_json({"type": "error", "code": "invalid_request",
-                                    "message": "text must be 1-1000 characters", "message_zh": "消息内容不能为空，且不能超过1000个字"})
+                                    "message": "text must be 1-1000 characters, payload a string of at most 200",
+                                    "message_zh": "消息内容不能为空，且不能超过1000个字"})
             return
-        result = await handle_turn(Inbound(WEB, claims.channel_user_id, text), socket.app.state.rasa)
+        inbound = Inbound(WEB, claims.channel_user_id, request.text, payload=request.payload)
+        result = await handle_turn(inbound, socket.app.state.rasa)
         await socket.send_json({"type": "reply", "conversation_id": result.conversation_id,
                                 "messages": [m.model_dump(exclude_none=True) for m in result.messages],
                                 "state": result.state, **({"error": result.error} if result.error else {})})
     else:
         await socket.send_json({"type": "error", "code": "unknown_frame",
-                                "message": "expected a frame of type ack or message", "message_zh": "无法识别的消息格式"})
+                                "message": "expected a frame of type ack, message or ping", "message_zh": "无法识别的消息格式"})

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 MAX_TEXT_CHARS = 1000
+MAX_PAYLOAD_CHARS = 200
 
 
 def customer_text(text: str) -> str:
@@ -32,8 +33,12 @@ class SessionResponse(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    """One customer message; who sends it is the session token's business, not the body's."""
+    """One customer message; who sends it is the session token's business, not the body's.
+
+    ``payload``: the widget's button press (the text is then the button's title, which
+    is what is stored and shown); the bot reads it only if the last reply offered it."""
     text: str
+    payload: str | None = Field(default=None, max_length=MAX_PAYLOAD_CHARS)
 
     _text = field_validator("text")(customer_text)
 
@@ -76,3 +81,22 @@ class ParsedEntity(BaseModel):
 class ParseResponse(BaseModel):
     intent: ParsedIntent
     entities: list[ParsedEntity]
+
+
+class TranscriptMessage(BaseModel):
+    """One message of the conversation as the widget shows it again after a reload."""
+    direction: Literal["user", "bot", "agent", "notice"]
+    text: str
+    time: datetime
+    kind: str | None = None  # an outbox message's kind: agent, bot, notice, csat
+    author: str | None = None  # the agent's display name
+    outbox_id: int | None = None  # the id its WebSocket frame carries (show it once)
+    buttons: list[Button] | None = None  # a csat question's choices
+    pending: bool | None = None  # a customer's message the bot has not answered yet
+
+
+class ConversationView(BaseModel):
+    conversation_id: str | None  # None: no conversation yet, or the last one timed out
+    state: Literal["bot", "handoff", "closed"]
+    messages: list[TranscriptMessage]
+    buttons: list[Button] | None = None  # the choices of the bot's last reply, if it is the last message

@@ -40,6 +40,9 @@ class Inbound:
     channel_user_id: str
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    # A button the customer pressed (the web widget): ``text`` is its title, stored and
+    # shown; the bot reads the payload if the last reply offered it (:func:`bot_text`).
+    payload: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,13 @@ def to_bot_messages(rasa_messages: list[dict[str, Any]]) -> tuple[list[BotMessag
 
 
 def bot_text(inbound: Inbound, conversation: store.OpenConversation) -> str:
-    """What Rasa reads: on a channel that numbers the choices, "2" is the second
-    button's payload of the last reply; otherwise the customer's text."""
+    """What Rasa reads: a pressed button's payload when the last reply offered it (any
+    other payload is not trusted: the text is read instead); on a channel that numbers
+    the choices, "2" is the second button's payload of the last reply; otherwise the
+    customer's text."""
+    if inbound.payload is not None:
+        offered = {button["payload"] for button in conversation.last_buttons or []}
+        return inbound.payload if inbound.payload in offered else inbound.text
     if inbound.channel in NUMBERED_CHOICE_CHANNELS:
         return chosen_payload(inbound.text, conversation.last_buttons) or inbound.text
     return inbound.text

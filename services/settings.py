@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # A verified 户号 must be verified again after this long without a message.
     verification_idle_min: float = 10.0
 
+    # Web chat widget (/chat): the sites allowed to show it in a frame (CSP frame-ancestors),
+    # e.g. "'self' https://www.example.com"; embed.js on any other site is refused the frame.
+    widget_frame_ancestors: str = "'self'"
+
     # Tariff table used when the customer's own account is not known yet
     # (services/billing/tariffs/<province>.yml).
     default_province: str = "zhejiang"
