@@ -1,6 +1,6 @@
 """GET /agent: the agent console, a small front end served from the project's own files.
 
-The console is plain HTML, CSS and JavaScript modules under ``api/static/agent/`` (no
+The console is plain HTML, CSS and JavaScript modules under ``api/web/agent/`` (no
 build step, nothing fetched from elsewhere).  It talks only to the agents' JSON API
 (``/api/v1/agents``, ``/api/v1/handoffs``: handoff/API.md), behind the agent's
 server-side session.  Every console response carries headers that forbid inline
@@ -15,7 +15,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-CONSOLE_DIR = Path(__file__).resolve().parent / "static" / "agent"
+CONSOLE_DIR = Path(__file__).resolve().parent / "web" / "agent"
 PREFIX = "/agent"
 
 # Scripts, styles, pictures and connections only from this origin; no inline script,
