@@ -1,6 +1,7 @@
 // DOM helpers.  Everything a customer, the bot or an agent wrote is put on the page as
-// text nodes (textContent / append(string)), never parsed as HTML: the console has no
-// innerHTML anywhere, and its CSP forbids inline script as a second line of defence.
+// text nodes (textContent / append(string)), never parsed as HTML: no script of the
+// console assigns markup (tests/unit/test_agent_console.py checks), and the CSP forbids
+// inline script as a second line of defence.
 
 /** h("li", {class: "item", onclick: fn}, "text", childNode …) → an element. */
 export function h(tag, props = {}, ...children) {
