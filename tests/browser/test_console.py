@@ -1,0 +1,191 @@
+"""The agent console in a real browser, beside the customer's chat page (issue 13, "Done when").
+
+Two browser contexts on the real stack (services, Rasa, action server, gateway): a
+customer on /chat looks up a bill, verifies, and asks for a human in the middle; an
+agent, created here through the handoff package, logs in to /agent, sees the queue entry
+with its reason, opens it (masked profile, summary, the bot's history), replies; the
+customer sees the reply under the agent's name; the agent resolves; the customer taps
+the fifth star and the score is stored.  Screenshots of each step go to
+reports/screenshots/console-*.png, and two delays are measured and written to
+reports/handoff.md (a measure, not an assertion): the customer's 转人工 → the console
+showing it, and the agent's send → the customer's screen.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from handoff import agents
+from services.settings import REPO_ROOT, Settings, get_settings
+
+REPORT = REPO_ROOT / "reports" / "handoff.md"
+BOT_WAIT_MS = 60_000     # a bot turn on this loaded machine (Rasa + action server)
+LIVE_WAIT_MS = 30_000    # a live push (SSE to the console, WebSocket to the widget)
+PASSWORD = "console-test-Passw0rd"
+
+
+@pytest.fixture
+def stack_database(stack_settings: Settings, stack, monkeypatch) -> Iterator[None]:
+    """The handoff package's plain functions, pointed at the running stack's database."""
+    monkeypatch.setenv("POWERDESK_DATABASE_URL", stack_settings.database_url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def new_agent(role: str, display_name: str) -> str:
+    username = f"{role[:3]}.{uuid.uuid4().hex[:8]}"
+    agents.create_agent(username, display_name, role=role, capacity=3, password=PASSWORD)
+    return username
+
+
+def log_in(page: Page, gateway_url: str, username: str) -> None:
+    page.goto(f"{gateway_url}/agent/")
+    page.fill("#login-id", username)
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    expect(page.locator("#me-name")).to_be_visible()
+    expect(page.locator("#live-status")).to_have_class("live-dot on", timeout=LIVE_WAIT_MS)
+
+
+def say(page: Page, text: str) -> None:
+    """The customer types a message and sends it with Enter; waits for the bot's answer."""
+    answers = page.locator("#messages .row.bot, #messages .notice")
+    before = answers.count()
+    page.fill("#input", text)
+    page.press("#input", "Enter")
+    expect(answers).not_to_have_count(before, timeout=BOT_WAIT_MS)
+
+
+def customer_page(browser: Browser, gateway_url: str) -> tuple[BrowserContext, Page]:
+    context = browser.new_context(viewport={"width": 390, "height": 780}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{gateway_url}/chat")
+    expect(page.locator("#input")).to_be_editable()
+    return context, page
+
+
+def agent_page(browser: Browser) -> tuple[BrowserContext, Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    return context, context.new_page()
+
+
+def write_measures(to_console_s: float, to_customer_s: float) -> None:
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(
+        "# Human handoff: delays measured in the browser test\n\n"
+        "Measured by `tests/browser/test_console.py` (real stack on this 2-core machine, "
+        "Debian's Chromium headless, customer and agent in two browser contexts); one run, "
+        "so a measure, not a benchmark.\n\n"
+        "| delay | seconds |\n|---|---|\n"
+        f"| customer presses Enter on 转人工 → the entry shows in the agent's queue (bot turn, queue, SSE) | {to_console_s:.2f} |\n"
+        f"| agent presses Enter on a reply → the reply shows on the customer's chat page (API, outbox, WebSocket) | {to_customer_s:.2f} |\n",
+        encoding="utf-8")
+
+
+def test_customer_asks_for_a_human_mid_lookup_and_an_agent_answers_and_resolves(
+        browser: Browser, gateway_url: str, stack_database, screenshot_dir: Path) -> None:
+    username = new_agent("agent", "客服小林")
+    agent_context, console = agent_page(browser)
+    customer_context, chat = customer_page(browser, gateway_url)
+    try:
+        # The agent is at the desk before the customer asks (logging in puts them online).
+        log_in(console, gateway_url, username)
+        expect(console.locator("#queue-empty")).to_be_visible()
+        console.screenshot(path=screenshot_dir / "console-01-desk-empty.png")
+
+        # The customer looks a bill up and verifies.
+        say(chat, "我想查一下上个月的电费")
+        say(chat, "3300000001")
+        say(chat, "5678")
+        expect(chat.locator("#messages")).to_contain_text("元", timeout=BOT_WAIT_MS)
+        chat.screenshot(path=screenshot_dir / "console-02-customer-bill.png")
+
+        # 转人工: the entry appears in the console's queue, live, with its reason.
+        entry = console.locator("#queue-list .item")
+        started = time.monotonic()
+        chat.fill("#input", "转人工")
+        chat.press("#input", "Enter")
+        expect(entry).to_have_count(1, timeout=LIVE_WAIT_MS)
+        to_console_s = time.monotonic() - started
+        expect(entry).to_contain_text("转人工")
+        expect(console.locator("#queue-count")).to_have_text("1")
+        console.screenshot(path=screenshot_dir / "console-03-queue.png")
+        chat.screenshot(path=screenshot_dir / "console-04-customer-queued.png")
+
+        # The agent opens it: the masked profile, the summary, the bot's history.
+        entry.click()
+        expect(console.locator("#history .turn.bot").first).to_be_visible()
+        profile = console.locator("#profile")
+        expect(profile).to_contain_text("户号")
+        expect(profile).not_to_contain_text("3300000001")
+        expect(profile).not_to_contain_text("13800005678")
+        expect(profile).to_contain_text("****")
+        expect(console.locator("[data-unmask]")).to_have_count(0)  # an agent cannot unmask
+        expect(console.locator("#summary")).not_to_be_empty()
+        expect(console.locator("#history")).to_contain_text("我想查一下上个月的电费")
+        expect(console.locator("#history .turn.user").last).to_contain_text("转人工")
+        console.screenshot(path=screenshot_dir / "console-05-conversation.png")
+
+        # The agent replies; the customer sees it under the agent's name.
+        reply = "您好，我是客服小林，您上个月的电费已逾期，需要我帮您看看缴费方式吗？"
+        console.fill("#reply-text", reply)
+        started = time.monotonic()
+        console.press("#reply-text", "Enter")
+        agent_bubble = chat.locator("#messages .row.agent").filter(has_text=reply)
+        expect(agent_bubble).to_have_count(1, timeout=LIVE_WAIT_MS)
+        to_customer_s = time.monotonic() - started
+        expect(agent_bubble.locator(".author")).to_contain_text("客服小林")
+        expect(console.locator("#history .turn.agent")).to_contain_text(reply)
+        chat.screenshot(path=screenshot_dir / "console-06-customer-sees-reply.png")
+
+        # A private note stays in the console, marked, and never reaches the customer.
+        console.click("#mode-note")
+        console.fill("#reply-text", "客户情绪平稳，已提示逾期")
+        console.press("#reply-text", "Enter")
+        expect(console.locator("#history .turn.note")).to_contain_text("仅坐席可见")
+        console.click("#mode-reply")
+
+        # The customer answers; the console shows it live.
+        chat.fill("#input", "好的，谢谢，我自己在网上国网交")
+        chat.press("#input", "Enter")
+        expect(console.locator("#history .turn.user").last).to_contain_text("网上国网", timeout=LIVE_WAIT_MS)
+        console.screenshot(path=screenshot_dir / "console-07-live-message.png")
+
+        # The agent resolves with the satisfaction question; the customer taps five stars.
+        console.click("#resolve")
+        expect(console.locator("#resolve-csat")).to_be_checked()
+        console.click("#resolve-ok")
+        expect(console.locator("#conv-status")).to_contain_text("已结束", timeout=LIVE_WAIT_MS)
+        stars = chat.locator("#messages .stars .star")
+        expect(stars).to_have_count(5, timeout=LIVE_WAIT_MS)
+        chat.screenshot(path=screenshot_dir / "console-08-customer-stars.png")
+        stars.nth(4).click()
+        expect(chat.locator("#messages")).to_contain_text("感谢", timeout=BOT_WAIT_MS)
+        chat.screenshot(path=screenshot_dir / "console-09-customer-rated.png")
+        console.screenshot(path=screenshot_dir / "console-10-resolved.png")
+
+        # The score is stored: the agents' API reports it for this handoff.
+        handoff_id = console.evaluate("() => Number(location.hash.split('/').pop())")
+        deadline = time.monotonic() + 30
+        while True:
+            detail = agent_context.request.get(f"{gateway_url}/api/v1/handoffs/{handoff_id}").json()
+            if (detail.get("csat") or {}).get("score") is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert detail["status"] == "resolved"
+        assert detail["csat"]["score"] == 5
+
+        write_measures(to_console_s, to_customer_s)
+
+        # The same console on a 1024 px tablet.
+        console.set_viewport_size({"width": 1024, "height": 768})
+        console.screenshot(path=screenshot_dir / "console-11-tablet.png")
+    finally:
+        customer_context.close()
+        agent_context.close()
