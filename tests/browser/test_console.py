@@ -189,3 +189,61 @@ def test_customer_asks_for_a_human_mid_lookup_and_an_agent_answers_and_resolves(
     finally:
         customer_context.close()
         agent_context.close()
+
+
+def test_a_supervisor_unmasks_with_a_reason_sees_the_audit_and_manages_agents_and_canned_replies(
+        browser: Browser, gateway_url: str, stack_database, customer, screenshot_dir: Path) -> None:
+    username = new_agent("supervisor", "王班长")
+    context, console = agent_page(browser)
+    try:
+        log_in(console, gateway_url, username)
+        expect(console.locator("#nav-admin")).to_be_visible()
+
+        # A verified customer asks for a human (over the chat API, as the widget does),
+        # then writes something that looks like markup: the console shows it as text.
+        for text in ("我想查电费", "3300000001", "5678", "转人工"):
+            customer.say(text)
+        customer.client.post("/api/v1/chat", json={"text": "<img src=x onerror=\"window.pwned=1\"><b>加急</b>"})
+        entry = console.locator("#queue-list .item").filter(has_text="330")
+        expect(entry).to_have_count(1, timeout=LIVE_WAIT_MS)
+        entry.click()
+        last_turn = console.locator("#history .turn.user").last
+        expect(last_turn).to_contain_text("<b>加急</b>", timeout=LIVE_WAIT_MS)
+        assert console.evaluate("() => window.pwned === undefined && !document.querySelector('#history img, #history b')")
+
+        # Unmask the mobile: a reason is required, the clear value shows, the audit records it.
+        mobile = console.locator("#profile dd[data-field='mobile']")
+        expect(mobile).to_contain_text("****")
+        mobile.locator("[data-unmask]").click()
+        console.click("#unmask-ok")
+        expect(console.locator("#unmask-error")).to_be_visible()  # no reason, no unmask
+        console.fill("#unmask-reason", "客户要求核对登记手机号")
+        console.click("#unmask-ok")
+        expect(mobile).to_contain_text("13800005678")
+        console.screenshot(path=screenshot_dir / "console-12-supervisor-unmask.png")
+
+        # Hand the conversation back to the bot (no satisfaction question on a transfer).
+        console.click("#transfer")
+        console.check("#transfer-form input[value='bot']")
+        console.click("#transfer-ok")
+        expect(console.locator("#conv-status")).to_contain_text("已结束", timeout=LIVE_WAIT_MS)
+
+        # The supervisors' page: the audit entry, a new agent, a canned reply for the desk.
+        console.click("#nav-admin")
+        expect(console.locator("#audit-body")).to_contain_text("客户要求核对登记手机号")
+        expect(console.locator("#agents-body")).to_contain_text("王班长")
+        new_username = f"agt.{uuid.uuid4().hex[:8]}"
+        console.fill("#new-agent-id", new_username)
+        console.fill("#new-agent-name", "客服小周")
+        console.fill("#new-agent-password", PASSWORD)
+        console.click("#agent-form button[type=submit]")
+        expect(console.locator("#agents-body")).to_contain_text(new_username)
+        console.fill("#canned-title", "缴费渠道")
+        console.fill("#canned-text", "您可以通过网上国网App、微信或支付宝缴纳电费。")
+        console.click("#canned-form button[type=submit]")
+        expect(console.locator("#canned-admin")).to_contain_text("缴费渠道")
+        console.screenshot(path=screenshot_dir / "console-13-supervisor-admin.png", full_page=True)
+        console.click("#nav-desk")
+        expect(console.locator("#canned option", has_text="缴费渠道")).to_have_count(1)
+    finally:
+        context.close()
