@@ -62,6 +62,20 @@ def say(page: Page, text: str) -> None:
     expect(answers).not_to_have_count(before, timeout=BOT_WAIT_MS)
 
 
+def queue_ids(console: Page) -> list[str]:
+    return console.locator("#queue-list .item").evaluate_all("items => items.map(i => i.dataset.handoff)")
+
+
+def new_queue_entry(console: Page, known: list[str]) -> str:
+    """Wait until the console's queue shows an entry that was not there before; its id.
+    (Other tests sharing the stack may have left entries of their own.)"""
+    handle = console.wait_for_function(
+        """known => [...document.querySelectorAll('#queue-list .item')]
+                      .map(i => i.dataset.handoff).find(id => !known.includes(id))""",
+        arg=known, timeout=LIVE_WAIT_MS)
+    return handle.json_value()
+
+
 def customer_page(browser: Browser, gateway_url: str) -> tuple[BrowserContext, Page]:
     context = browser.new_context(viewport={"width": 390, "height": 780}, locale="zh-CN")
     page = context.new_page()
@@ -96,8 +110,7 @@ def test_customer_asks_for_a_human_mid_lookup_and_an_agent_answers_and_resolves(
     try:
         # The agent is at the desk before the customer asks (logging in puts them online).
         log_in(console, gateway_url, username)
-        expect(console.locator("#queue-empty")).to_be_visible()
-        console.screenshot(path=screenshot_dir / "console-01-desk-empty.png")
+        console.screenshot(path=screenshot_dir / "console-01-desk.png")
 
         # The customer looks a bill up and verifies.
         say(chat, "我想查一下上个月的电费")
@@ -107,14 +120,15 @@ def test_customer_asks_for_a_human_mid_lookup_and_an_agent_answers_and_resolves(
         chat.screenshot(path=screenshot_dir / "console-02-customer-bill.png")
 
         # 转人工: the entry appears in the console's queue, live, with its reason.
-        entry = console.locator("#queue-list .item")
+        known = queue_ids(console)
         started = time.monotonic()
         chat.fill("#input", "转人工")
         chat.press("#input", "Enter")
-        expect(entry).to_have_count(1, timeout=LIVE_WAIT_MS)
+        handoff_id = new_queue_entry(console, known)
         to_console_s = time.monotonic() - started
+        entry = console.locator(f"#queue-list .item[data-handoff='{handoff_id}']")
         expect(entry).to_contain_text("转人工")
-        expect(console.locator("#queue-count")).to_have_text("1")
+        expect(console.locator("#queue-count")).not_to_have_text("0")
         console.screenshot(path=screenshot_dir / "console-03-queue.png")
         chat.screenshot(path=screenshot_dir / "console-04-customer-queued.png")
 
@@ -171,7 +185,6 @@ def test_customer_asks_for_a_human_mid_lookup_and_an_agent_answers_and_resolves(
         console.screenshot(path=screenshot_dir / "console-10-resolved.png")
 
         # The score is stored: the agents' API reports it for this handoff.
-        handoff_id = console.evaluate("() => Number(location.hash.split('/').pop())")
         deadline = time.monotonic() + 30
         while True:
             detail = agent_context.request.get(f"{gateway_url}/api/v1/handoffs/{handoff_id}").json()
@@ -201,12 +214,13 @@ def test_a_supervisor_unmasks_with_a_reason_sees_the_audit_and_manages_agents_an
 
         # A verified customer asks for a human (over the chat API, as the widget does),
         # then writes something that looks like markup: the console shows it as text.
-        for text in ("我想查电费", "3300000001", "5678", "转人工"):
+        for text in ("我想查电费", "3300000001", "5678"):
             customer.say(text)
+        known = queue_ids(console)
+        customer.say("转人工")
+        handoff_id = new_queue_entry(console, known)
         customer.client.post("/api/v1/chat", json={"text": "<img src=x onerror=\"window.pwned=1\"><b>加急</b>"})
-        entry = console.locator("#queue-list .item").filter(has_text="330")
-        expect(entry).to_have_count(1, timeout=LIVE_WAIT_MS)
-        entry.click()
+        console.locator(f"#queue-list .item[data-handoff='{handoff_id}']").click()
         last_turn = console.locator("#history .turn.user").last
         expect(last_turn).to_contain_text("<b>加急</b>", timeout=LIVE_WAIT_MS)
         assert console.evaluate("() => window.pwned === undefined && !document.querySelector('#history img, #history b')")

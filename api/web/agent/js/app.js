@@ -12,6 +12,7 @@ import * as admin from "./admin.js";
 let me = null;
 let stopLive = null;
 let ticker = null;
+let lastView = "desk";
 
 function showLogin(message = "") {
   stopLive?.();
@@ -90,7 +91,9 @@ function route() {
   show($("admin-view"), isAdmin);
   $("nav-desk").classList.toggle("active", !isAdmin);
   $("nav-admin").classList.toggle("active", isAdmin);
-  if (isAdmin) { admin.loadAdmin(); return; }
+  if (isAdmin) { admin.loadAdmin(); lastView = "admin"; return; }
+  if (lastView === "admin") desk.loadCanned();  // a supervisor may have changed them
+  lastView = "desk";
   const match = hash.match(/^#\/h\/(\d+)$/);
   if (match) {
     const id = Number(match[1]);
