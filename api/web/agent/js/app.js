@@ -8,6 +8,7 @@ import {setUpAlertControls, unlockAudioOnGesture} from "./alerts.js";
 import {connect} from "./live.js";
 import * as desk from "./desk.js";
 import * as admin from "./admin.js";
+import * as tickets from "./tickets.js";
 
 let me = null;
 let stopLive = null;
@@ -49,6 +50,7 @@ function onLiveEvent(type, data) {
     if (me && data.id === me.id) me = {...me, ...data};
     return;
   }
+  if (type.startsWith("complaint") || type.startsWith("callback")) { tickets.onTicketEvent(type); return; }
   desk.onLiveEvent(type, data);
 }
 
@@ -82,16 +84,20 @@ async function logout() {
   showLogin();
 }
 
-/** #/ → desk; #/h/17 → desk with handoff 17 open; #/admin → supervisors' page. */
+/** #/ → desk; #/h/17 → desk with handoff 17 open; #/tickets → complaints and
+ *  callbacks; #/admin → supervisors' page. */
 function route() {
   if (!me) return;
   const hash = location.hash || "#/";
-  const isAdmin = hash === "#/admin" && me.role === "supervisor";
-  show($("desk-view"), !isAdmin);
-  show($("admin-view"), isAdmin);
-  $("nav-desk").classList.toggle("active", !isAdmin);
-  $("nav-admin").classList.toggle("active", isAdmin);
-  if (isAdmin) { admin.loadAdmin(); lastView = "admin"; return; }
+  const view = hash === "#/admin" && me.role === "supervisor" ? "admin" : hash === "#/tickets" ? "tickets" : "desk";
+  show($("desk-view"), view === "desk");
+  show($("tickets-view"), view === "tickets");
+  show($("admin-view"), view === "admin");
+  $("nav-desk").classList.toggle("active", view === "desk");
+  $("nav-tickets").classList.toggle("active", view === "tickets");
+  $("nav-admin").classList.toggle("active", view === "admin");
+  if (view === "admin") { admin.loadAdmin(); lastView = "admin"; return; }
+  if (view === "tickets") { tickets.loadTickets(); lastView = "tickets"; return; }
   if (lastView === "admin") desk.loadCanned();  // a supervisor may have changed them
   lastView = "desk";
   const match = hash.match(/^#\/h\/(\d+)$/);
