@@ -38,6 +38,7 @@ async function startConsole(session) {
   $("me-role").textContent = label(ROLES, me.role);
   show($("nav-admin"), me.role === "supervisor");
   setUpAlertControls();
+  paintPresence();
   await Promise.all([desk.loadQueue(), desk.loadCanned()]);
   stopLive = connect(onLiveEvent, checkSession);
   ticker = setInterval(desk.tick, 1000);
@@ -47,11 +48,22 @@ async function startConsole(session) {
 function onLiveEvent(type, data) {
   if (type === "agent.updated") {
     admin.onAgentUpdated(data);
-    if (me && data.id === me.id) me = {...me, ...data};
+    if (me && data.id === me.id) { me = {...me, ...data}; paintPresence(); }
     return;
   }
   if (type.startsWith("complaint") || type.startsWith("callback")) { tickets.onTicketEvent(type); return; }
   desk.onLiveEvent(type, data);
+}
+
+function paintPresence() {
+  const button = $("presence");
+  button.textContent = me.online ? "● 接待中" : "○ 小休";
+  button.className = `presence ${me.online ? "online" : "away"}`;
+}
+
+async function togglePresence() {
+  try { me = {...me, ...(await api.setOnline(!me.online))}; paintPresence(); }
+  catch (error) { toast(error.messageZh, true); }
 }
 
 async function checkSession() {
@@ -115,6 +127,7 @@ async function boot() {
   admin.setUpAdmin();
   $("login-form").addEventListener("submit", login);
   $("logout").addEventListener("click", logout);
+  $("presence").addEventListener("click", togglePresence);
   window.addEventListener("hashchange", route);
   whenSessionLost(() => { if (me) { toast("登录已过期，请重新登录", true); showLogin("登录已过期，请重新登录"); } });
   try {
