@@ -343,7 +343,8 @@
   function heartbeat() {
     clearInterval(state.heartbeatTimer);
     state.heartbeatTimer = setInterval(() => {
-      if (!state.socketOpen) return;
+      // The server answers a socket's frames in turn: during a bot turn the pong waits for it.
+      if (!state.socketOpen || state.inflight) return;
       state.socket.send(JSON.stringify({ type: 'ping' }));
       clearTimeout(state.pongTimer);
       state.pongTimer = setTimeout(() => state.socket && state.socket.close(), PONG_TIMEOUT_MS);
