@@ -55,7 +55,7 @@ def log_in(page: Page, gateway_url: str, username: str) -> None:
 
 def say(page: Page, text: str) -> None:
     """The customer types a message and sends it with Enter; waits for the bot's answer."""
-    answers = page.locator("#messages .row.bot, #messages .notice")
+    answers = page.locator("#messages .row.bot:not(.typing), #messages .notice")
     before = answers.count()
     page.fill("#input", text)
     page.press("#input", "Enter")
