@@ -59,7 +59,7 @@ function listItem(item) {
       onkeydown: (e) => { if (e.key === "Enter") location.hash = `#/h/${item.id}`; },
     },
     h("div", {class: "item-top"},
-      item.unread ? h("span", {class: "unread", title: "有未读消息"}) : null,
+      item.unread ? h("span", {class: "unread", title: "客户在等待回复"}) : null,
       h("span", {class: "item-name"}, item.customer_label || "客户"),
       h("span", {class: `item-wait${wait > LATE_WAIT_S && item.status === "pending" ? " late" : ""}`, dataset: {wait: item.id}},
         item.status === "pending" ? `等待 ${duration(wait)}` : label(STATUSES, item.status))),
@@ -147,12 +147,16 @@ function onLiveMessage({handoff_id: id, message}) {
   const summary = state.handoffs.get(id);
   if (summary && message.author === "customer") {
     summary.last_message = {text: message.text, at: message.at};
-    if (id !== state.selected) summary.unread = (summary.unread || 0) + 1;
+    summary.unread = (summary.unread || 0) + 1;  // waiting for an agent's reply
     renderLists();
     if (isMine(summary) && (id !== state.selected || document.hidden)) {
       beep();
       notify("客户新消息", `${summary.customer_label}：${message.text}`, `message-${id}`, () => { location.hash = `#/h/${id}`; });
     }
+  }
+  if (summary && message.author === "agent" && summary.unread) {
+    summary.unread = 0;  // answered
+    renderLists();
   }
   const detail = state.details.get(id);
   if (detail) {
@@ -181,7 +185,7 @@ export async function openHandoff(id) {
   }
   if (state.selected !== id) return;  // the agent moved on while it loaded
   state.details.set(id, detail);
-  remember({...detail, unread: 0});
+  remember(detail);
   renderLists();
   renderConversation(detail);
 }
