@@ -67,6 +67,7 @@ function listItem(item) {
       h("span", {class: "badge badge-reason"}, item.reason_zh || label(REASONS, item.reason)),
       h("span", {class: `badge ${item.priority === 0 ? "badge-urgent" : "badge-muted"}`}, priorityLabel(item.priority)),
       h("span", {class: "badge badge-muted"}, label(CHANNELS, item.channel)),
+      item.callback_offered ? h("span", {class: "badge badge-high", title: "排队时无人在线或不在工作时间，已向客户提供回电"}, "已提供回电") : null,
       item.status === "assigned" && !isMine(item) && item.agent ? h("span", {class: "muted small"}, item.agent.display_name) : null),
     lastText ? h("div", {class: "item-preview"}, lastText) : null);
 }
