@@ -4,7 +4,8 @@ A follow-up such as 需要带什么材料 / 多久能办好 right after an answe
 that topic's neighbourhood in the graph, even when the NLU took it for out of scope or
 was unsure (rules.yml sends those here right after an answer).  Answers are for the
 customer's province: the one the question names, else the verified account's.  When the retriever is not confident the bot
-says so, offers the three nearest topics as buttons and offers a human.
+says so, offers the three nearest topics as buttons and offers a human; a customer who
+declines them (不是, 都不是 …) is handed to a human.
 """
 from __future__ import annotations
 
@@ -15,13 +16,28 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+import re
+
 from actions import services_client as svc
+from actions.handoff import hand_over
 from actions.replies import HANDOFF_BUTTON
 
 SUGGESTIONS = 3
 # What to say when a message the NLU did not take for a question of ours, tried as a
 # follow-up of the last answer, is not one either.
 NOT_OURS = {"out_of_scope": "utter_out_of_scope", "nlu_fallback": "utter_default"}
+NOT_SURE = "这个问题我不太确定您问的是哪一项，您是想了解下面这些吗？也可以转人工客服为您解答。"
+# A "no" to the suggestions: the intent deny, or these words whatever the NLU made of them.
+DECLINE = re.compile(r"^(都|全都|也)?(不是|不对|没有|没用|不要)|都不是|都不对|没有我要|不是我要|不是我想")
+
+
+def declined_suggestions(tracker: Tracker) -> bool:
+    """The bot's last message offered suggestions and the customer said no to them."""
+    last_bot = next((e for e in reversed(tracker.events) if e.get("event") == "bot"), None)
+    if last_bot is None or last_bot.get("text") != NOT_SURE:
+        return False
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    return intent == "deny" or bool(DECLINE.search(tracker.latest_message.get("text") or ""))
 
 
 def with_sources(answer: str, sources: list[Any]) -> str:
@@ -61,6 +77,13 @@ class ActionAnswerFaq(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         question = tracker.latest_message.get("text") or ""
         last_topic = tracker.get_slot("last_topic")
+        if declined_suggestions(tracker):
+            dispatcher.utter_message(response="utter_handoff")
+            hand_over(dispatcher, tracker, "faq_declined")
+            return []
+        if (tracker.latest_message.get("intent") or {}).get("name") == "deny":  # a "no" to an answer
+            dispatcher.utter_message(response="utter_ack")
+            return []
         try:
             found = await svc.call("GET", "/kg/search",
                                    params={"q": question, "k": SUGGESTIONS, **await verified_province(tracker)})
@@ -90,6 +113,6 @@ class ActionAnswerFaq(Action):
     def _not_sure(dispatcher: CollectingDispatcher, results: list[dict]) -> None:
         buttons = [{"title": r["question"], "payload": r["question"]} for r in results[:SUGGESTIONS]]
         dispatcher.utter_message(
-            text="这个问题我不太确定您问的是哪一项，您是想了解下面这些吗？也可以转人工客服为您解答。",
+            text=NOT_SURE,
             buttons=[*buttons, HANDOFF_BUTTON],
         )

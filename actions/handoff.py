@@ -1,24 +1,92 @@
 """Handing the conversation to a human agent.
 
-The action tells the gateway with a custom payload ``{"handoff": true}``; the gateway
-then routes the customer's next messages to the agents' queue instead of Rasa.
+Every hand-over ends in :func:`hand_over`: a custom payload
+``{"handoff": true, "reason": …, "text": …}`` tells the gateway (api/turns.py) to queue
+the conversation for the agents, pause Rasa's tracker and stay silent until an agent
+resolves it.  The reasons: the customer asks (request_human, 转人工, mid-form
+included), complains, is not understood twice in a row, declines the knowledge base's
+suggestions, fails the identity check three times, reports a danger, or a top-up fails
+at the payment service.
 """
 from __future__ import annotations
 
+import logging
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import services_client as svc
+from actions.replies import time_zh
+
+log = logging.getLogger("powerdesk.actions.handoff")
+
+
+def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> None:
+    """Tell the gateway to queue this conversation for a human (it tells the customer
+    their place in the queue, or offers a callback when nobody can answer)."""
+    dispatcher.utter_message(json_message={"handoff": True, "reason": reason,
+                                           "text": tracker.latest_message.get("text") or ""})
+
+
+def previous_user_intent(tracker: Tracker) -> str | None:
+    """The intent of the customer's message before the latest one."""
+    seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen += 1
+            if seen == 2:
+                return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+    return None
 
 
 class ActionHandoff(Action):
+    """The customer asked for a human (the intent request_human, the 转人工 button)."""
+
     def name(self) -> str:
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        reason = tracker.latest_message.get("intent", {}).get("name") or "request_human"
-        dispatcher.utter_message(text="好的，正在为您转接人工客服，请稍候。您之前的对话记录会一并转给客服人员，无需重复描述。")
-        dispatcher.utter_message(json_message={"handoff": True, "reason": reason})
+        dispatcher.utter_message(response="utter_handoff")
+        # 转人工 in the middle of a danger report: still the urgent case.
+        danger = tracker.get_slot("outage_kind") == "danger"
+        hand_over(dispatcher, tracker, "danger_outage" if danger else "request_human")
+        return []
+
+
+class ActionComplaint(Action):
+    """A complaint: recorded as a ticket (category, the customer's words, the verified
+    account) with the promise of contact within one working day, then a human."""
+
+    def name(self) -> str:
+        return "action_complaint"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        try:
+            ticket = await svc.call("POST", "/handoff/complaints", json={
+                "conversation_id": tracker.sender_id, "text": tracker.latest_message.get("text") or "",
+                "account_no": tracker.get_slot("verified_account")})
+            due = time_zh(datetime.fromisoformat(ticket["contact_due_at"].replace("Z", "+00:00")))
+            dispatcher.utter_message(response="utter_complaint_recorded", code=ticket["code"], due=due)
+        except (svc.ServiceUnavailable, svc.ServiceFailed) as exc:
+            log.error("could not record a complaint: %s", exc)
+            dispatcher.utter_message(response="utter_complain")
+        hand_over(dispatcher, tracker, "complain")
+        return []
+
+
+class ActionFallback(Action):
+    """Not understood: ask again; not understood twice in a row: a human."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if previous_user_intent(tracker) == "nlu_fallback":
+            dispatcher.utter_message(response="utter_fallback_handoff")
+            hand_over(dispatcher, tracker, "fallback")
+            return []
+        dispatcher.utter_message(response="utter_default")
         return []

@@ -23,7 +23,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_turn as turn
 from actions import services_client as svc
-from actions.replies import HANDOFF_BUTTON, time_zh
+from actions.handoff import hand_over
+from actions.replies import time_zh
 from services import clock
 from services.textnorm import parse_account_no, parse_last4
 
@@ -184,6 +185,5 @@ async def link_for_agents(conversation_id: str, account_no: str) -> None:
 
 def locked_reply(dispatcher: CollectingDispatcher, tracker: Tracker, account_no: str) -> None:
     until = lock_of(tracker, account_no)
-    dispatcher.utter_message(
-        response="utter_identity_locked", until=time_zh(until) if until else "", buttons=[HANDOFF_BUTTON]
-    )
+    dispatcher.utter_message(response="utter_identity_locked", until=time_zh(until) if until else "")
+    hand_over(dispatcher, tracker, "identity_locked")

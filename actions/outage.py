@@ -24,6 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_turn as turn
 from actions import services_client as svc
+from actions.handoff import hand_over
 from actions.replies import HANDOFF_BUTTON, time_zh
 from services import clock
 from services.outage.triage import is_danger, kind_of, ticket_id_in
@@ -140,6 +141,13 @@ class ActionSubmitOutage(Action):
         return "action_submit_outage"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        events = await self._submit(dispatcher, tracker)
+        if tracker.get_slot("outage_kind") == "danger":  # an urgent ticket, and a human at once
+            hand_over(dispatcher, tracker, "danger_outage")
+        return events
+
+    @staticmethod
+    async def _submit(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
         cover = tracker.get_slot("outage_cover")
         if cover:
             say_covered(dispatcher, cover)
@@ -163,8 +171,6 @@ class ActionSubmitOutage(Action):
         promise = ticket["promised_arrival"]
         response = "utter_outage_ticket_created" if result["case"] == "created" else "utter_outage_ticket_existing"
         buttons = [{"title": "查询进度", "payload": f"查询工单{ticket['id']}的进度"}]
-        if ticket["kind"] == "danger":
-            buttons.append(HANDOFF_BUTTON)
         dispatcher.utter_message(response=response, ticket_id=ticket["id"], area_type=promise["area_type_zh"],
                                  minutes=promise["average_minutes"], status=ticket["status_zh"], buttons=buttons)
         return [SlotSet("last_ticket", ticket["id"])]

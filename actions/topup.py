@@ -30,6 +30,7 @@ from rasa_sdk.types import DomainDict
 from actions import form_turn as turn
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply, wants_another_account
+from actions.handoff import hand_over
 from actions.replies import HANDOFF_BUTTON, month_zh, yuan
 from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT, RANGE_ZH
 from services.channels import VOICE, WEB, WECHAT
@@ -178,7 +179,9 @@ class ActionTopUp(Action):
                                      buttons=[CONFIRM_BUTTONS[0], HANDOFF_BUTTON])
             return [SlotSet("topup_confirm", None), ActiveLoop("topup_form"), SlotSet("requested_slot", "topup_confirm")]
         except svc.ServiceFailed as failure:
-            dispatcher.utter_message(response="utter_payment_failed", reason=failure.message_zh, buttons=[HANDOFF_BUTTON])
+            # Refused by the payment service: a human takes it from here.
+            dispatcher.utter_message(response="utter_payment_failed", reason=failure.message_zh)
+            hand_over(dispatcher, tracker, "payment_failed")
             return done
         describe_payment(dispatcher, payment, account_no)
         return [*done, SlotSet("last_payment", {"account_no": account_no, "amount": amount, "payment_id": payment["payment_id"]})]

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import chat, conversation, health, nlu, push, sessions, widget
+from api import agents, chat, conversation, handoffs, health, nlu, push, sessions, widget
 from api.delivery import RecordingSender, run_delivery
 from api.push import WebConnections
 from api.errors import install_error_handlers
@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat.router, prefix="/api/v1")
     app.include_router(push.router, prefix="/api/v1")
     app.include_router(nlu.router, prefix="/api/v1")
+    app.include_router(agents.router, prefix="/api/v1")  # human handoff: agents and their queue
+    app.include_router(handoffs.router, prefix="/api/v1")
     app.include_router(kg_router, prefix="/api/v1/kg", tags=["knowledge graph"])
     app.include_router(conversation.router, prefix="/api/v1")
     app.include_router(widget.router)

@@ -6,6 +6,7 @@ adds to those calls (not to the REST channel's webhook, which does not take it).
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -34,6 +35,29 @@ class RasaClient:
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         """Add events to a conversation's tracker (e.g. forget a stale verification)."""
         await self._post_json(f"/conversations/{sender_id}/tracker/events", events, self._auth)
+
+    async def tracker(self, sender_id: str) -> dict[str, Any]:
+        """The conversation's tracker (events, slots, latest message): GET /conversations/{id}/tracker."""
+        try:
+            response = await self._client.get(f"/conversations/{sender_id}/tracker", params=self._auth)
+            response.raise_for_status()
+            return response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise BotUnavailable(f"tracker: {exc.__class__.__name__}: {exc}") from exc
+
+    async def pause(self, sender_id: str) -> None:
+        """A human takes over: Rasa's tracker records ConversationPaused.  Stamped now
+        explicitly (the conversation exists: the hand-over came from a bot turn), so
+        the SQL tracker store keeps it after the session start it loads from."""
+        await self.append_events(sender_id, [{"event": "pause", "timestamp": time.time()}])
+
+    async def resume(self, sender_id: str) -> None:
+        """The human is done: ConversationResumed, the bot answers again."""
+        await self.append_events(sender_id, [{"event": "resume", "timestamp": time.time()}])
+
+    async def log_agent(self, sender_id: str, text: str) -> None:
+        """An agent's reply, as Rasa's ``agent`` event: the tracker shows the handoff."""
+        await self.append_events(sender_id, [{"event": "agent", "text": text, "timestamp": time.time()}])
 
     async def set_channel(self, sender_id: str, channel: str) -> None:
         """Set the ``channel`` slot of a new conversation (it picks the responses' channel

@@ -1,7 +1,10 @@
 """The turn pipeline: one inbound message from any channel, end to end.
 
 store first → route by the conversation's state → Rasa → store the replies → hand
-over when the bot asks.  ``/api/v1/chat`` and every channel adapter call
+over when the bot asks.  This is the one place that decides who answers: while a
+handoff is pending or assigned (state ``handoff``) the bot is silent and the message
+waits for the agent (api/handoff_flow.py); right after a resolved handoff, a message
+that is a 1–5 score answers the satisfaction question; everything else goes to Rasa.  ``/api/v1/chat`` and every channel adapter call
 :func:`handle_turn`; what a channel adds is only how it authenticates its user and
 renders the replies.  The message is stored before Rasa is called, so an outage
 loses nothing: it is marked "failed" and waits for a replay or a human.
@@ -14,10 +17,12 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from api import wording
+from api import handoff_flow, wording
 from api.rasa_client import BotUnavailable, RasaClient
 from api.render import NUMBERED_CHOICE_CHANNELS, buttons_of, chosen_payload
 from api.schemas import BotMessage, Button
+from handoff import queue as handoff_queue
+from handoff.csat import parse_score
 from services.conversations import store
 from services.masking import mask_text
 from services.settings import get_settings
@@ -53,15 +58,15 @@ class TurnResult:
     error: str | None = None
 
 
-def to_bot_messages(rasa_messages: list[dict[str, Any]]) -> tuple[list[BotMessage], bool]:
-    """Rasa's REST messages → ours; the second value says whether the bot asked
-    for a human (a custom payload ``{"handoff": true}`` from action_handoff)."""
+def to_bot_messages(rasa_messages: list[dict[str, Any]]) -> tuple[list[BotMessage], dict | None]:
+    """Rasa's REST messages → ours; the second value is the hand-over the bot asked
+    for, if any (a custom payload ``{"handoff": true, "reason", "text"}``, actions/handoff.py)."""
     messages: list[BotMessage] = []
-    handoff = False
+    handoff = None
     for item in rasa_messages:
         custom = item.get("custom")
         if isinstance(custom, dict) and custom.get("handoff"):
-            handoff = True
+            handoff = custom
         if item.get("text"):
             buttons = [Button(title=b["title"], payload=b["payload"]) for b in item.get("buttons") or []]
             messages.append(BotMessage(text=item["text"], buttons=buttons or None))
@@ -87,8 +92,15 @@ async def handle_turn(inbound: Inbound, rasa: RasaClient) -> TurnResult:
     log.info("inbound %s/%s: %s", inbound.channel, conversation.id, mask_text(inbound.text))
 
     if conversation.state == store.HANDOFF:
-        await run_in_threadpool(store.mark_status, inbound_id, "queued")
-        return TurnResult(conversation.id, [BotMessage(text=wording.WAITING_FOR_AGENT)], "handoff")
+        text, state = await handoff_flow.customer_turn(conversation.id, inbound_id, inbound.text, rasa)
+        await run_in_threadpool(store.record_replies, conversation.id, inbound_id, [text], "bot")
+        if state == store.HANDOFF:  # still waiting for the agent: not answered yet
+            await run_in_threadpool(store.mark_status, inbound_id, "queued")
+        return TurnResult(conversation.id, [BotMessage(text=text)], state)
+
+    scored = await _answer_to_csat(conversation.id, inbound_id, inbound.text)
+    if scored is not None:
+        return TurnResult(conversation.id, [BotMessage(text=scored)], "bot")
 
     try:
         if not conversation.has_messages:  # the channel's response variants, for the whole conversation
@@ -106,6 +118,21 @@ async def handle_turn(inbound: Inbound, rasa: RasaClient) -> TurnResult:
 
     await run_in_threadpool(store.record_replies, conversation.id, inbound_id, [m.text for m in messages],
                             "bot", buttons_of(messages))
-    if handoff:
-        await run_in_threadpool(store.set_state, conversation.id, store.HANDOFF)
-    return TurnResult(conversation.id, messages, "handoff" if handoff else "bot")
+    if handoff is not None:
+        await handoff_flow.begin(conversation.id, handoff.get("reason"), inbound.text, rasa)
+    return TurnResult(conversation.id, messages, "handoff" if handoff is not None else "bot")
+
+
+async def _answer_to_csat(conversation_id: str, inbound_id: int, text: str) -> str | None:
+    """Right after a resolved handoff: the next message is the score when it is one
+    (stored, the customer thanked); anything else goes to the bot."""
+    handoff_id = await run_in_threadpool(handoff_queue.awaiting_score, conversation_id)
+    if handoff_id is None:
+        return None
+    score = parse_score(text)
+    await run_in_threadpool(handoff_queue.settle_score, handoff_id, score)
+    if score is None:
+        return None
+    thanks = wording.CSAT_THANKS.format(score=score)
+    await run_in_threadpool(store.record_replies, conversation_id, inbound_id, [thanks], "bot")
+    return thanks

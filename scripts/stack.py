@@ -194,6 +194,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # before anything starts: no window to leak
     exit_code = 0
     try:
+        announce_initial_supervisor()
         print("starting the services, Rasa (about a minute), the action server and the gateway …", flush=True)
         started = time.monotonic()
         stack.start()
@@ -207,6 +208,17 @@ def main() -> int:
     return exit_code
 
 
+def announce_initial_supervisor() -> None:
+    """With no agent yet, create the first supervisor; its password is printed this
+    once and kept in var/initial-agent.json (mode 0600) for the console's first log-in."""
+    from handoff.agents import ensure_initial_supervisor
+
+    created = ensure_initial_supervisor()
+    if created:
+        print(f"first agent console supervisor: user {created['username']}, password {created['password']}"
+              f" (also in var/initial-agent.json; change it after logging in)", flush=True)
+
+
 def banner(settings: Settings, stack: Stack, seconds: float) -> str:
     base = f"http://{settings.gateway_host}:{settings.gateway_port}"
     return (f"PowerDesk is up after {seconds:.0f} s:\n"
@@ -215,6 +227,7 @@ def banner(settings: Settings, stack: Stack, seconds: float) -> str:
             f"  health        GET  {base}/healthz\n"
             f"  services      {settings.services_url} (internal, service token)\n"
             f"  API docs      {base}/docs\n"
+            f"  agent API     {base}/api/v1/agents/login (handoff/API.md)\n"
             f"  logs          {stack.log_dir}\n"
             "Ctrl-C stops everything.")
 

@@ -26,12 +26,14 @@ def include_services(app: FastAPI, prefix: str = "") -> None:
     from services.billing.api import router as billing_router
     from services.conversations.api import router as conversations_router
     from services.forecasting.api import router as forecast_router
+    from services.handoff_api import router as handoff_router
     from services.kg.api import router as kg_router
     from services.outage.api import router as outage_router
 
     app.include_router(billing_router, prefix=f"{prefix}/billing", tags=["billing"])
     app.include_router(conversations_router, prefix=f"{prefix}/conversations", tags=["conversations"])
     app.include_router(forecast_router, prefix=f"{prefix}/forecast", tags=["forecast"])
+    app.include_router(handoff_router, prefix=f"{prefix}/handoff", tags=["handoff"])
     app.include_router(kg_router, prefix=f"{prefix}/kg", tags=["knowledge graph"])
     app.include_router(outage_router, prefix=f"{prefix}/outage", tags=["outage"])
 

@@ -73,6 +73,19 @@ class Settings(BaseSettings):
     # operator puts on disk; empty means the model the project trains itself.
     embedding_model_dir: str = ""
 
+    # Human handoff (handoff/): the hours agents answer, China time ("08:00-20:00");
+    # outside them, or with nobody online, customers are offered a callback.
+    handoff_hours: str = "08:00-20:00"
+    # Assign new handoffs to the least-loaded online agent with room (else agents claim).
+    handoff_auto_assign: bool = False
+    # Agents' server-side sessions: lifetime (extended by use) and the cookie's Secure
+    # flag (set true behind HTTPS).  Wrong passwords in a row before an agent's log-in
+    # locks, and for how long.
+    agent_session_ttl_min: float = 12 * 60
+    agent_cookie_secure: bool = False
+    agent_login_max_failures: int = 5
+    agent_login_lock_min: float = 15.0
+
     # Timeouts (seconds) for the calls the gateway and the actions make.
     rasa_timeout_s: float = 15.0
     service_timeout_s: float = 10.0

@@ -89,7 +89,8 @@ def open_conversation(channel: str, channel_user_id: str) -> OpenConversation:
         previous_id = None
         if conversation is not None:
             idle = clock.utcnow() - _aware(conversation.last_activity_at)
-            if idle <= timeout:
+            # A customer waiting for (or talking with) a human keeps the conversation.
+            if idle <= timeout or conversation.state == HANDOFF:
                 has_messages = session.scalar(
                     select(Message.id).where(Message.conversation_id == conversation.id).limit(1)) is not None
                 return OpenConversation(conversation.id, conversation.state, idle.total_seconds(),
@@ -122,6 +123,12 @@ def record_replies(conversation_id: str, inbound_id: int, texts: list[str], dire
         inbound = session.get(Message, inbound_id)
         if inbound is not None:
             inbound.status = "answered"
+
+
+def record_agent_message(conversation_id: str, text: str) -> None:
+    """Store a human agent's reply with the conversation (direction "agent")."""
+    with session_scope() as session:
+        session.add(Message(conversation_id=conversation_id, direction="agent", text=text, status="sent"))
 
 
 def mark_status(message_id: int, status: str) -> None:
