@@ -20,7 +20,7 @@ from api import agents, chat, conversation, handoffs, health, nlu, push, session
 from api.delivery import RecordingSender, run_delivery
 from api.push import WebConnections
 from api.errors import install_error_handlers
-from api import agent_console
+from api import agent_console, agent_directory
 from api.rasa_client import RasaClient
 from services.access_log import install_access_log_masking
 from services.channels import VOICE, WEB, WECHAT
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(kg_router, prefix="/api/v1/kg", tags=["knowledge graph"])
     app.include_router(conversation.router, prefix="/api/v1")
     app.include_router(widget.router)
+    app.include_router(agent_directory.router, prefix="/api/v1")  # colleagues to transfer to
     agent_console.install(app)  # /agent: the agents' console (static pages)
     return app
 
