@@ -110,7 +110,9 @@ def test_customer_asks_for_a_human_mid_lookup_and_an_agent_answers_and_resolves(
     try:
         # The agent is at the desk before the customer asks (logging in puts them online).
         log_in(console, gateway_url, username)
+        expect(console.locator("#banner")).to_contain_text("桌面通知")  # asked politely, not on load
         console.screenshot(path=screenshot_dir / "console-01-desk.png")
+        console.click("#banner-no")
 
         # The customer looks a bill up and verifies.
         say(chat, "我想查一下上个月的电费")
@@ -207,6 +209,7 @@ def test_customer_asks_for_a_human_mid_lookup_and_an_agent_answers_and_resolves(
 def test_a_supervisor_unmasks_with_a_reason_sees_the_audit_and_manages_agents_and_canned_replies(
         browser: Browser, gateway_url: str, stack_database, customer, screenshot_dir: Path) -> None:
     username = new_agent("supervisor", "王班长")
+    new_agent("agent", "客服小赵")
     context, console = agent_page(browser)
     try:
         log_in(console, gateway_url, username)
@@ -236,7 +239,13 @@ def test_a_supervisor_unmasks_with_a_reason_sees_the_audit_and_manages_agents_an
         expect(mobile).to_contain_text("13800005678")
         console.screenshot(path=screenshot_dir / "console-12-supervisor-unmask.png")
 
-        # Hand the conversation back to the bot (no satisfaction question on a transfer).
+        # Transfer it to a colleague, then (supervisors may act on any conversation) back
+        # to the bot, which asks no satisfaction question.
+        console.click("#transfer")
+        console.check("#transfer-form input[value='agent']")
+        console.select_option("#transfer-agent", label=console.locator("#transfer-agent option", has_text="客服小赵").inner_text())
+        console.click("#transfer-ok")
+        expect(console.locator("#conv-status")).to_contain_text("客服小赵", timeout=LIVE_WAIT_MS)
         console.click("#transfer")
         console.check("#transfer-form input[value='bot']")
         console.click("#transfer-ok")

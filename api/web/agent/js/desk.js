@@ -210,6 +210,9 @@ function renderConversation(detail) {
   const turns = [...detail.history, ...detail.notes.map(noteAsTurn)]
     .sort((a, b) => new Date(a.at) - new Date(b.at));
   turns.forEach((turn) => appendTurn(detail.id, turn, false));
+  if (detail.tracker_available === false) {
+    $("history").prepend(h("li", {class: "turn system"}, h("div", {class: "bubble"}, "机器人对话记录暂时无法读取，以下记录不含意图和槽位信息")));
+  }
   scrollHistory();
   $("summary").textContent = detail.summary || "（暂无摘要）";
   renderProfile(detail);
