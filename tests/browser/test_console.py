@@ -265,7 +265,9 @@ def test_a_supervisor_unmasks_with_a_reason_sees_the_audit_and_manages_agents_an
         console.fill("#canned-text", "您可以通过网上国网App、微信或支付宝缴纳电费。")
         console.click("#canned-form button[type=submit]")
         expect(console.locator("#canned-admin")).to_contain_text("缴费渠道")
-        console.screenshot(path=screenshot_dir / "console-13-supervisor-admin.png", full_page=True)
+        console.set_viewport_size({"width": 1280, "height": 1200})  # the page scrolls inside the app frame
+        console.screenshot(path=screenshot_dir / "console-13-supervisor-admin.png")
+        console.set_viewport_size({"width": 1280, "height": 800})
         console.click("#nav-desk")
         expect(console.locator("#canned option", has_text="缴费渠道")).to_have_count(1)
     finally:
