@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from handoff import agents
-from services.db import migrate
 from services.settings import get_settings
 from tests.postgres import free_port
 
@@ -18,11 +17,11 @@ PASSWORD = "directory-test-password"
 
 
 @pytest.fixture
-def gateway(tmp_path, monkeypatch) -> Iterator[TestClient]:
-    monkeypatch.setenv("POWERDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'gateway.db'}")
+def gateway(db_url: str, monkeypatch) -> Iterator[TestClient]:
+    """The gateway in process on a migrated SQLite or PostgreSQL database (Rasa is not needed)."""
+    monkeypatch.setenv("POWERDESK_DATABASE_URL", db_url)
     monkeypatch.setenv("POWERDESK_RASA_URL", f"http://127.0.0.1:{free_port()}")
     get_settings.cache_clear()
-    migrate()
     with TestClient(create_app(get_settings()), raise_server_exceptions=False) as client:
         yield client
     get_settings.cache_clear()
