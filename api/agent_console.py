@@ -15,29 +15,16 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.widget import security_headers
+
 CONSOLE_DIR = Path(__file__).resolve().parent / "web" / "agent"
 PREFIX = "/agent"
 
-# Scripts, styles, pictures and connections only from this origin; no inline script,
-# no plug-ins, no framing by any site; forms post only here.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "media-src 'self'",
-    "manifest-src 'self'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+# The chat widget's policy (scripts, styles, pictures and connections only from this
+# origin, no inline script), with no site at all allowed to frame the console.
 SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    **security_headers(frame_ancestors="'none'"),
     "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }

@@ -270,5 +270,12 @@ def test_a_supervisor_unmasks_with_a_reason_sees_the_audit_and_manages_agents_an
         console.set_viewport_size({"width": 1280, "height": 800})
         console.click("#nav-desk")
         expect(console.locator("#canned option", has_text="缴费渠道")).to_have_count(1)
+
+        # Log-out ends the server-side session: a reload shows the log-in again.
+        console.click("#logout")
+        expect(console.locator("#login-view")).to_be_visible()
+        console.reload()
+        expect(console.locator("#login-view")).to_be_visible()
+        assert context.request.get(f"{gateway_url}/api/v1/agents/me").status == 401
     finally:
         context.close()
