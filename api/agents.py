@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from api import handoff_flow
 from api.agent_auth import CSRF_COOKIE, SESSION_COOKIE, agent_session, supervisor_session
 from handoff import agents, events, queue, sessions
 from handoff.errors import LoginLocked
@@ -87,7 +88,7 @@ async def set_status(body: StatusRequest, found: OpenSession = Depends(agent_ses
     agent = await run_in_threadpool(agents.set_online, found.agent.id, body.online)
     await run_in_threadpool(events.publish, "agent.updated", agent.as_dict())
     if body.online and get_settings().handoff_auto_assign:
-        await run_in_threadpool(queue.auto_assign)
+        await handoff_flow.announce_assignments(await run_in_threadpool(queue.auto_assign))
     return agent.as_dict()
 
 

@@ -22,6 +22,7 @@ from services import clock
 from services.conversations import store
 from services.masking import mask_mobile
 from services.outbox import store as outbox
+from services.settings import get_settings
 
 log = logging.getLogger("powerdesk.handoff")
 # Intents that say what the customer came for (the summary's "在…的过程中").
@@ -69,8 +70,21 @@ async def begin(conversation_id: str, reason: str | None, text: str, rasa: RasaC
     await run_in_threadpool(store.set_state, conversation_id, store.HANDOFF)
     if queued.new:
         await _record_in_tracker(rasa.pause, conversation_id)
-    await run_in_threadpool(outbox.enqueue, conversation_id, _notice_for(queued), "notice")
+    current = await run_in_threadpool(queue.get, queued.handoff_id)
+    if current["agent"]:  # auto-assigned at once
+        await announce_assignments([(queued.handoff_id, current["agent"]["id"])])
+    else:
+        await run_in_threadpool(outbox.enqueue, conversation_id, _notice_for(queued), "notice")
     return queued
+
+
+async def announce_assignments(pairs: list[tuple[int, int]]) -> None:
+    """Tell each customer which agent auto-assignment gave them."""
+    for handoff_id, agent_id in pairs:
+        view = await run_in_threadpool(queue.get, handoff_id)
+        agent = await run_in_threadpool(agents.get_agent, agent_id)
+        await run_in_threadpool(outbox.enqueue, view["conversation_id"],
+                                wording.HANDOFF_AGENT_JOINED.format(agent=agent.display_name), "notice")
 
 
 def _publish_message(handoff_id: int, conversation_id: str, author: str, text: str,
@@ -80,15 +94,18 @@ def _publish_message(handoff_id: int, conversation_id: str, author: str, text: s
         "intent": None, "confidence": None, "slots": {}, "status": "queued" if author == "customer" else None}})
 
 
-async def customer_turn(conversation_id: str, inbound_id: int, text: str, rasa: RasaClient) -> tuple[str, str]:
+async def customer_turn(conversation_id: str, inbound_id: int, text: str,
+                        rasa: RasaClient) -> tuple[str, str] | None:
     """A customer message while the conversation is handed over: stored for the agent
-    (and pushed to the console).  Returns (the gateway's reply, the state after it).
-    With a callback on offer, a message with a mobile books it; 取消 goes back to the bot."""
-    await run_in_threadpool(store.mark_status, inbound_id, "queued")
+    (and pushed to the console).  Returns (the gateway's reply, the state after it), or
+    None when no handoff is open after all (the conversation is the bot's again and the
+    message goes to it).  With a callback on offer, a message with a mobile books it;
+    取消 goes back to the bot."""
     handoff = await run_in_threadpool(queue.open_handoff, conversation_id)
-    if handoff is None:  # resolved meanwhile by another process: the bot again
-        await run_in_threadpool(store.set_state, conversation_id, store.BOT)
-        return wording.HANDOFF_BACK_TO_BOT, store.BOT
+    if handoff is None:
+        await _back_to_bot(conversation_id, rasa)
+        return None
+    await run_in_threadpool(store.mark_status, inbound_id, "queued")
     await run_in_threadpool(_publish_message, handoff["id"], conversation_id, "customer", text)
     if handoff["status"] != queue.PENDING:
         return wording.WAITING_FOR_AGENT, store.HANDOFF
@@ -150,6 +167,8 @@ async def resolve(handoff_id: int, agent: AgentView, ask_csat: bool, rasa: RasaC
     await run_in_threadpool(outbox.enqueue, conversation_id, wording.HANDOFF_BACK_TO_BOT, "notice")
     if ask_csat:
         await run_in_threadpool(outbox.enqueue, conversation_id, wording.CSAT_QUESTION, "csat", None, CSAT_BUTTONS)
+    if get_settings().handoff_auto_assign:  # the agent has room again
+        await announce_assignments(await run_in_threadpool(queue.auto_assign))
     return view
 
 

@@ -92,11 +92,14 @@ async def handle_turn(inbound: Inbound, rasa: RasaClient) -> TurnResult:
     log.info("inbound %s/%s: %s", inbound.channel, conversation.id, mask_text(inbound.text))
 
     if conversation.state == store.HANDOFF:
-        text, state = await handoff_flow.customer_turn(conversation.id, inbound_id, inbound.text, rasa)
-        await run_in_threadpool(store.record_replies, conversation.id, inbound_id, [text], "bot")
-        if state == store.HANDOFF:  # still waiting for the agent: not answered yet
-            await run_in_threadpool(store.mark_status, inbound_id, "queued")
-        return TurnResult(conversation.id, [BotMessage(text=text)], state)
+        handled = await handoff_flow.customer_turn(conversation.id, inbound_id, inbound.text, rasa)
+        if handled is not None:
+            text, state = handled
+            await run_in_threadpool(store.record_replies, conversation.id, inbound_id, [text], "bot")
+            if state == store.HANDOFF:  # still waiting for the agent: not answered yet
+                await run_in_threadpool(store.mark_status, inbound_id, "queued")
+            return TurnResult(conversation.id, [BotMessage(text=text)], state)
+        # No handoff open after all: the bot answers.
 
     scored = await _answer_to_csat(conversation.id, inbound_id, inbound.text)
     if scored is not None:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from services import clock
+from handoff import queue as handoff_queue
 from services.conversations import store
 from services.db import migrate
 from services.settings import get_settings
@@ -94,10 +95,12 @@ def test_bot_down_gives_an_apology_and_keeps_the_message(gateway: TestClient) ->
 
 def test_in_handoff_messages_are_queued_for_the_agent_not_sent_to_the_bot(gateway: TestClient) -> None:
     session = new_session(gateway)
+    handoff_queue.start(session["conversation_id"], "request_human")  # as api/handoff_flow.begin does
     store.set_state(session["conversation_id"], store.HANDOFF)
     body = chat(gateway, session, text="还在吗").json()
     assert body["state"] == "handoff" and "error" not in body
-    assert [m.status for m in store.history(session["conversation_id"])] == ["queued"]
+    stored = store.history(session["conversation_id"])
+    assert [(m.direction, m.status) for m in stored] == [("user", "queued"), ("bot", "sent")]  # the gateway's notice
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer nope", "Bearer v1.e30.forged", "Basic abc"])

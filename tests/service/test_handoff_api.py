@@ -314,3 +314,31 @@ def test_the_stream_replays_events_after_last_event_id(gateway: TestClient) -> N
                 break
     data = json.loads(seen.split("event: handoff.queued", 1)[1].split("data: ", 1)[1].split("\n", 1)[0])
     assert data["id"] == handoff_id and data["status"] == "pending"
+
+
+def test_auto_assignment_gives_a_new_handoff_to_an_online_agent_and_tells_the_customer(
+        gateway: TestClient, monkeypatch) -> None:
+    import asyncio
+
+    from api.handoff_flow import begin
+    from api.rasa_client import RasaClient
+
+    monkeypatch.setenv("POWERDESK_HANDOFF_AUTO_ASSIGN", "true")
+    get_settings.cache_clear()
+    make_agent("auto")
+    login(gateway, "auto")
+    session = gateway.post("/api/v1/sessions", json={"channel": "web"}).json()
+    store.record_inbound(session["conversation_id"], "转人工")
+
+    async def hand_over():
+        rasa = RasaClient(get_settings().rasa_url, 2, "t")  # down: the tracker is best effort
+        try:
+            return await begin(session["conversation_id"], "request_human", "转人工", rasa)
+        finally:
+            await rasa.close()
+
+    queued = asyncio.run(hand_over())
+    assert queue.get(queued.handoff_id)["agent"]["display_name"] == "客服auto"
+    [notice] = [r for r in outbox_of(session["conversation_id"]) if r.kind == "notice"]
+    assert "客服auto" in notice.text and "接入" in notice.text
+    assert say(gateway, session, "你好")["state"] == "handoff"
