@@ -85,7 +85,7 @@ class ParseResponse(BaseModel):
 
 class TranscriptMessage(BaseModel):
     """One message of the conversation as the widget shows it again after a reload."""
-    direction: Literal["user", "bot", "agent", "notice"]
+    direction: str  # "user", "bot", "agent" or "notice"
     text: str
     time: datetime
     kind: str | None = None  # an outbox message's kind: agent, bot, notice, csat
@@ -97,6 +97,6 @@ class TranscriptMessage(BaseModel):
 
 class ConversationView(BaseModel):
     conversation_id: str | None  # None: no conversation yet, or the last one timed out
-    state: Literal["bot", "handoff", "closed"]
+    state: str  # "bot", or "handoff" while a human owns the conversation
     messages: list[TranscriptMessage]
     buttons: list[Button] | None = None  # the choices of the bot's last reply, if it is the last message

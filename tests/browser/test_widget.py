@@ -10,7 +10,9 @@ Screenshots of what a person would see go to reports/screenshots/.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -146,6 +148,20 @@ def test_a_reload_mid_form_shows_the_conversation_again_and_the_form_continues(
     chat.page.screenshot(path=screenshot_dir / "chat-1280.png")
 
 
+def test_without_its_session_cookie_the_page_starts_a_new_session(phone: BrowserContext, base_url: str) -> None:
+    chat = ChatPage(phone.new_page()).open(base_url)
+    chat.type("查电费")
+    chat.wait_bot(ASKS_ACCOUNT)
+    first = chat.record()["conversation_id"]
+    phone.clear_cookies()  # the cookie expired or was deleted
+    chat.page.reload()
+    chat.wait_connected()
+    assert chat.user_texts() == []  # a new customer session: nothing of the old one shows
+    chat.type("查电费")
+    chat.wait_bot(ASKS_ACCOUNT)
+    assert chat.record()["conversation_id"] != first
+
+
 def test_a_network_drop_reconnects_and_loses_or_repeats_nothing(
         phone: BrowserContext, base_url: str, stack_database: str) -> None:
     chat = ChatPage(phone.new_page()).open(base_url)
@@ -201,8 +217,30 @@ def test_a_socket_closed_while_the_bot_answers_shows_the_answer_once_after_recon
     assert [m["text"] for m in chat.record()["messages"] if m["direction"] == "user"] == ["查电费"]
 
 
+def test_when_no_socket_stays_open_the_page_chats_over_http(phone: BrowserContext, base_url: str) -> None:
+    page = phone.new_page()
+    refused: list[str] = []
+
+    def close_at_once(route: WebSocketRoute) -> None:
+        """A proxy that lets no WebSocket through: every socket is closed as it opens."""
+        refused.append(route.url)
+        route.close()
+
+    page.route_web_socket(re.compile(r".*/api/v1/ws.*"), close_at_once)
+    page.goto(f"{base_url}/chat")
+    chat = ChatPage(page)
+    expect(chat.replies.first).to_be_visible(timeout=BOT_TIMEOUT_MS)  # the record was read over HTTP
+    chat.type("查电费")
+    chat.wait_bot(ASKS_ACCOUNT)
+    chat.settled()
+    assert len(refused) >= 3
+    assert chat.user_texts() == ["查电费"]
+    assert chat.bot.filter(has_text=ASKS_ACCOUNT).count() == 1
+    assert [m["text"] for m in chat.record()["messages"] if m["direction"] == "user"] == ["查电费"]
+
+
 def test_an_agent_message_pushed_while_connected_appears_once_as_text(
-        phone: BrowserContext, base_url: str, stack_database: str) -> None:
+        phone: BrowserContext, base_url: str, stack_database: str, screenshot_dir: Path) -> None:
     chat = ChatPage(phone.new_page()).open(base_url)
     chat.type("你好")
     chat.wait_bot("小电")
@@ -213,6 +251,8 @@ def test_an_agent_message_pushed_while_connected_appears_once_as_text(
 
     expect(chat.agent.locator(".bubble")).to_have_text(html, timeout=30_000)
     expect(chat.agent.locator(".author")).to_have_text("人工客服 · 小王")
+    expect(chat.page.locator("#mode")).to_have_text("人工客服为您服务")
+    chat.page.screenshot(path=screenshot_dir / "chat-agent-360.png")
     assert chat.page.locator("#messages img[src=x], #messages b").count() == 0
     assert chat.page.evaluate("window.__pwned") is None
     chat.page.reload()  # acknowledged, and in the record: shown once after a reload too
@@ -239,7 +279,7 @@ def test_the_customer_s_html_is_shown_as_text_and_links_are_safe(phone: BrowserC
 
 
 def test_the_satisfaction_question_is_five_stars_and_a_tap_sends_the_digit(
-        phone: BrowserContext, base_url: str, stack_database: str) -> None:
+        phone: BrowserContext, base_url: str, stack_database: str, screenshot_dir: Path) -> None:
     chat = ChatPage(phone.new_page()).open(base_url)
     chat.type("你好")
     chat.wait_bot("小电")
@@ -252,6 +292,7 @@ def test_the_satisfaction_question_is_five_stars_and_a_tap_sends_the_digit(
     expect(chat.user.last).to_have_text("5")
     expect(chat.page.locator(".stars .star.on")).to_have_count(5)
     assert all(stars.nth(i).is_disabled() for i in range(5))
+    chat.page.screenshot(path=screenshot_dir / "chat-csat-360.png")
     chat.settled()
     assert [m["text"] for m in chat.record()["messages"] if m["direction"] == "user"] == ["你好", "5"]
 
@@ -273,13 +314,40 @@ def test_enter_while_an_input_method_composes_does_not_send(phone: BrowserContex
     assert chat.user_texts() == ["查电费"]
 
 
-def test_one_script_tag_embeds_a_button_that_opens_the_chat(desktop: BrowserContext, base_url: str,
-                                                             screenshot_dir: Path) -> None:
+@pytest.fixture
+def serve_shop(gateway_url: str) -> Iterator:
+    """``serve_shop(host)``: the URL of another site's page with the embed tag
+    (tests/browser/embed_host.html), served on ``host`` on a port of its own."""
+    page = (Path(__file__).parent / "embed_host.html").read_text(encoding="utf-8")
+    body = page.replace('src="/chat/embed.js"', f'src="{gateway_url}/chat/embed.js"').encode()
+    servers: list[ThreadingHTTPServer] = []
+
+    class ShopPage(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    def serve(host: str) -> str:
+        server = ThreadingHTTPServer((host, 0), ShopPage)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://{'localhost' if host == '127.0.0.1' else host}:{server.server_port}/"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+
+
+def test_one_script_tag_on_another_site_embeds_a_button_that_opens_the_chat(
+        desktop: BrowserContext, serve_shop, screenshot_dir: Path) -> None:
     page = desktop.new_page()
-    host_page = (Path(__file__).parent / "embed_host.html").read_text(encoding="utf-8")
-    # A shop's page on the gateway's origin (frame-ancestors 'self' by default).
-    page.route(f"{base_url}/shop", lambda route: route.fulfill(body=host_page, content_type="text/html; charset=utf-8"))
-    page.goto(f"{base_url}/shop")
+    page.goto(serve_shop("127.0.0.1"))  # as localhost: a site the stack's gateway lists (tests/stack.py)
     button = page.locator("#powerdesk-chat-button")
     expect(button).to_be_visible()
     button.click()
@@ -289,9 +357,24 @@ def test_one_script_tag_embeds_a_button_that_opens_the_chat(desktop: BrowserCont
     frame.locator("#input").press("Enter")
     expect(frame.locator(".row.bot .bubble").filter(has_text=ASKS_ACCOUNT)).to_be_visible(timeout=BOT_TIMEOUT_MS)
     page.screenshot(path=screenshot_dir / "chat-embed-1280.png")
+
+    # In a frame of another site this Chromium withholds the session cookie and the
+    # tab's storage: the page carried its token itself, for this page's lifetime.
+    expect(frame.locator(".row.user .bubble")).to_have_text(["查电费"])
+
     frame.locator("#close").click()  # the frame asks the host page to close it
     expect(page.locator("#powerdesk-chat-panel")).to_be_hidden()
     page.set_viewport_size(PHONE)
     button.click()  # on a phone the chat takes the whole screen
     expect(page.locator("#powerdesk-chat-panel")).to_have_css("width", f"{PHONE['width']}px")
     page.screenshot(path=screenshot_dir / "chat-embed-360.png")
+
+
+def test_a_site_the_gateway_does_not_list_gets_no_chat_in_its_frame(desktop: BrowserContext, serve_shop) -> None:
+    page = desktop.new_page()
+    page.goto(serve_shop("127.0.0.2"))  # another loopback address: another site, not listed
+    page.locator("#powerdesk-chat-button").click()
+    expect(page.locator("#powerdesk-chat-panel iframe")).to_be_visible()
+    page.wait_for_timeout(2000)
+    frame = page.frame_locator("#powerdesk-chat-panel iframe")
+    expect(frame.locator("#input")).to_have_count(0)  # the browser refused to show /chat there

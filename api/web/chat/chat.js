@@ -3,8 +3,9 @@
  * Transport: the WebSocket /api/v1/ws (replies and pushes), POST /api/v1/chat when the
  * socket cannot be opened, GET /api/v1/conversation to show the conversation again
  * after a reload or a reconnect.  The session is the HttpOnly cookie that
- * POST /api/v1/sessions sets; if the browser withholds it (a third-party frame), the
- * token from that answer is sent as a bearer token instead.
+ * POST /api/v1/sessions sets; if the browser withholds it (a frame on another site),
+ * the token from that answer is sent as a bearer token instead, kept in the tab's
+ * sessionStorage when the browser allows it there, else for the page's lifetime.
  *
  * No message is lost or shown twice: pushed (outbox) messages are shown once per id
  * and acknowledged once shown; after every (re)connect the page is redrawn from the
@@ -30,7 +31,7 @@
     agent: '人工客服',
     csatHint: '点击星星为本次服务评分',
     csatThanks: '感谢您的评价',
-    greeting: '您好，我是电力客服小电，可以帮您查电费、交电费、停电报修、咨询业务。请问有什么可以帮您？',
+    welcome: '欢迎使用电力在线客服。智能客服小电可以帮您查电费、交电费、停电报修、解答用电业务问题，请直接输入您的问题。',
   };
   // Shown under the welcome of an empty conversation; sent as typed text.
   const STARTERS = ['查电费', '交电费', '停电报修', '转人工'].map((title) => ({ title }));
@@ -40,7 +41,8 @@
   const HEARTBEAT_MS = 20000;
   const PONG_TIMEOUT_MS = 8000;
   const MAX_BACKOFF_MS = 15000;
-  const SOCKET_FAILURES_BEFORE_HTTP = 3;
+  const SOCKET_FAILURES_BEFORE_HTTP = 3;  // sockets in a row that failed or closed at once
+  const SOCKET_STABLE_MS = 3000;
   const CHINA_TIME = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false });
   const CHINA_DAY = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric' });
 
@@ -51,9 +53,16 @@
   const sendButton = $('send');
   const statusLine = $('status');
 
+  /** The tab's storage, or null where the browser denies it (a frame on another site
+   *  with third-party storage blocked): the token then lives as long as the page. */
+  function tabStorage() {
+    try { return window.sessionStorage; } catch (error) { return null; }
+  }
+
   const state = {
-    token: sessionStorage.getItem(TOKEN_KEY),  // only when the cookie is withheld
+    token: tabStorage() && tabStorage().getItem(TOKEN_KEY),  // only when the cookie is withheld
     socket: null,
+    connecting: false,   // reading the record before a socket opens
     socketOpen: false,
     socketFailures: 0,
     backoffMs: 500,
@@ -227,12 +236,12 @@
     if (response.status !== 401) return response.ok ? response.json() : Promise.reject(new Error(String(response.status)));
     const hadSession = Boolean(state.token) || state.everConnected;
     state.token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
+    if (tabStorage()) tabStorage().removeItem(TOKEN_KEY);
     const token = await newSession();
     response = await api('/conversation');
     if (response.status === 401) {  // the cookie was not sent back: carry the token ourselves
       state.token = token;
-      sessionStorage.setItem(TOKEN_KEY, token);
+      if (tabStorage()) tabStorage().setItem(TOKEN_KEY, token);
       response = await api('/conversation');
     }
     if (!response.ok) throw new Error(`conversation: ${response.status}`);
@@ -246,7 +255,7 @@
   function drawConversation(conversation) {
     list.replaceChildren();
     state.lastTime = 0;
-    drawMessage({ direction: 'bot', text: TEXT.greeting, time: (conversation.messages[0] || {}).time });
+    drawMessage({ direction: 'notice', text: TEXT.welcome, time: (conversation.messages[0] || {}).time });
     if (conversation.renewed) drawMessage({ direction: 'notice', text: TEXT.newSession });
     const messages = conversation.messages;
     const recorded = new Set(messages.filter((m) => m.outbox_id != null).map((m) => m.outbox_id));
@@ -273,14 +282,24 @@
     return waiting;
   }
 
+  /** Whether the page may be redrawn from the record: not while a message is being
+   *  answered on a live connection (its answer would be drawn twice). */
+  function mayRedraw() {
+    return !state.inflight || state.inflight.uncertain;
+  }
+
   /** Redraw from the record; while the last message still waits for its answer, look again. */
   async function resync() {
     clearTimeout(state.historyPoll);
     const conversation = await fetchConversation();
     conversation.messages = conversation.messages || [];
     settleUncertain(conversation);
-    if (drawConversation(conversation)) state.historyPoll = setTimeout(() => resync().catch(() => {}), 1500);
+    if (drawConversation(conversation)) pollRecord();
     return conversation;
+  }
+
+  function pollRecord() {
+    state.historyPoll = setTimeout(() => (mayRedraw() ? resync().catch(() => {}) : pollRecord()), 1500);
   }
 
   /* ---------- the socket ---------- */
@@ -293,19 +312,24 @@
 
   async function connect() {
     clearTimeout(state.reconnectTimer);
-    if (state.socket || !navigator.onLine) return;
+    if (state.socket || state.connecting || !navigator.onLine) return;
+    if (!mayRedraw()) { scheduleReconnect(); return; }  // after the HTTP answer
+    state.connecting = true;
     try {
       await resync();
     } catch (error) {
       scheduleReconnect();
       return;
+    } finally {
+      state.connecting = false;
     }
     const socket = new WebSocket(socketUrl());
     state.socket = socket;
     socket.addEventListener('open', () => {
       state.socketOpen = true;
-      state.socketFailures = 0;
       state.backoffMs = 500;
+      // A socket that stays open is a working one; one closed at once (a proxy) counts as failed.
+      setTimeout(() => { if (state.socket === socket) state.socketFailures = 0; }, SOCKET_STABLE_MS);
       showStatus(state.everConnected ? TEXT.reconnected : '', true);
       if (state.everConnected) setTimeout(() => { if (state.socketOpen) showStatus(''); }, 1500);
       state.everConnected = true;
@@ -318,12 +342,11 @@
 
   function onSocketClosed(socket) {
     if (state.socket !== socket) return;
-    const wasOpen = state.socketOpen;
     state.socket = null;
     state.socketOpen = false;
     clearInterval(state.heartbeatTimer);
     clearTimeout(state.pongTimer);
-    if (!wasOpen) state.socketFailures += 1;
+    state.socketFailures += 1;  // reset by a socket that stays open
     if (state.inflight && state.inflight.via === 'socket') {
       state.inflight.uncertain = true;  // sent, but its answer was lost with the socket
     }
@@ -372,11 +395,13 @@
     state.shownOutbox.add(frame.id);
     const message = { direction: frame.kind === 'notice' ? 'notice' : frame.kind === 'agent' ? 'agent' : 'bot',
                       text: frame.text, author: frame.author, buttons: frame.buttons };
+    if (frame.kind === 'agent') showMode('handoff');  // a human is answering
     if (frame.kind === 'csat') {
+      showMode('bot');  // the agent resolved it: the bot asks for the score
       drawCsat(message, false);
     } else {
       drawMessage(message);
-      if (frame.buttons && frame.buttons.length) showButtons(frame.buttons);
+      showButtons(frame.buttons);  // the choices of an earlier reply no longer apply
     }
     if (state.inflight || $('typing')) showTyping(true);
   }
