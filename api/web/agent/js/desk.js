@@ -35,6 +35,7 @@ function remember(summary) {
 
 export async function loadQueue() {
   const data = await api.handoffs("open");
+  $("desk-stats").textContent = `当前在线坐席 ${data.online_agents} 位${data.in_hours ? "" : " · 现在是非工作时间，新客户将被提供回电"}`;
   state.handoffs.clear();
   data.items.forEach(remember);
   renderLists();
