@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from handoff import agents
 from services.settings import REPO_ROOT, Settings, get_settings
+from tests.stack import Customer
 
 REPORT = REPO_ROOT / "reports" / "handoff.md"
 BOT_WAIT_MS = 60_000     # a bot turn on this loaded machine (Rasa + action server)
@@ -87,6 +88,11 @@ def customer_page(browser: Browser, gateway_url: str) -> tuple[BrowserContext, P
 def agent_page(browser: Browser) -> tuple[BrowserContext, Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     return context, context.new_page()
+
+
+def transcript(customer: Customer) -> list[str]:
+    """The texts of the customer's conversation as their page would show them again."""
+    return [m["text"] for m in customer.client.get("/api/v1/conversation").json()["messages"]]
 
 
 def write_measures(to_console_s: float, to_customer_s: float) -> None:
@@ -277,5 +283,49 @@ def test_a_supervisor_unmasks_with_a_reason_sees_the_audit_and_manages_agents_an
         console.reload()
         expect(console.locator("#login-view")).to_be_visible()
         assert context.request.get(f"{gateway_url}/api/v1/agents/me").status == 401
+    finally:
+        context.close()
+
+
+def test_an_agent_serves_two_customers_at_once_and_keeps_each_draft(
+        browser: Browser, gateway_url: str, stack_database, screenshot_dir: Path) -> None:
+    username = new_agent("agent", "客服小陈")
+    context, console = agent_page(browser)
+    try:
+        log_in(console, gateway_url, username)
+        first, second = Customer(gateway_url), Customer(gateway_url)
+        known = queue_ids(console)
+        first.say("转人工")
+        first_id = new_queue_entry(console, known)
+        second.say("转人工")
+        second_id = new_queue_entry(console, known + [first_id])
+
+        # Claim the first and leave a draft; answer the second; the draft is still there.
+        console.locator(f"[data-handoff='{first_id}']").click()
+        console.click("#claim")
+        expect(console.locator("#claim")).to_be_hidden()
+        console.fill("#reply-text", "稍等，我正在为您查询")
+        console.locator(f"[data-handoff='{second_id}']").click()
+        expect(console.locator("#reply-text")).to_have_value("")
+        console.fill("#reply-text", "您好，我是客服小陈，请讲。")
+        console.press("#reply-text", "Enter")
+        expect(console.locator("#history .turn.agent")).to_contain_text("我是客服小陈")
+        expect(console.locator("#mine-count")).to_have_text("2")
+        console.screenshot(path=screenshot_dir / "console-14-two-conversations.png")
+        console.locator(f"#mine-list [data-handoff='{first_id}']").click()
+        expect(console.locator("#reply-text")).to_have_value("稍等，我正在为您查询")
+
+        # Each customer got only their own agent's message.
+        assert any("我是客服小陈" in t for t in transcript(second))
+        assert not any("我是客服小陈" in t for t in transcript(first))
+
+        # Resolve both without the satisfaction question.
+        for handoff_id in (first_id, second_id):
+            console.locator(f"#mine-list [data-handoff='{handoff_id}']").click()
+            console.click("#resolve")
+            console.uncheck("#resolve-csat")
+            console.click("#resolve-ok")
+            expect(console.locator(f"#mine-list [data-handoff='{handoff_id}']")).to_have_count(0, timeout=LIVE_WAIT_MS)
+        expect(console.locator("#mine-count")).to_have_text("0")
     finally:
         context.close()

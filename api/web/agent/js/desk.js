@@ -62,6 +62,7 @@ function listItem(item) {
     h("div", {class: "item-top"},
       item.unread ? h("span", {class: "unread", title: "客户在等待回复"}) : null,
       h("span", {class: "item-name"}, item.customer_label || "客户"),
+      h("span", {class: "item-no", title: `转人工时间 ${clockTime(item.queued_at)}`}, `#${item.id}`),
       h("span", {class: `item-wait${wait > LATE_WAIT_S && item.status === "pending" ? " late" : ""}`, dataset: {wait: item.id}},
         item.status === "pending" ? `等待 ${duration(wait)}` : label(STATUSES, item.status))),
     h("div", {class: "item-line"},
@@ -224,7 +225,7 @@ function renderConversation(detail) {
 }
 
 function renderHead(summary) {
-  $("conv-name").textContent = summary.customer_label || "客户";
+  $("conv-name").textContent = `${summary.customer_label || "客户"} · #${summary.id}`;
   $("conv-reason").textContent = summary.reason_zh || label(REASONS, summary.reason);
   const priority = $("conv-priority");
   priority.textContent = priorityLabel(summary.priority);
