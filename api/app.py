@@ -16,10 +16,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import agents, chat, conversation, handoffs, health, nlu, push, sessions, voice, widget
+from api import (agent_console, agent_directory, agents, chat, conversation, handoffs, health, nlu, push,
+                 sessions, voice, widget)
 from api.delivery import RecordingSender, run_delivery
-from api.push import WebConnections
 from api.errors import install_error_handlers
+from api.push import WebConnections
 from api.rasa_client import RasaClient
 from api.wechat import once as wechat_once
 from api.wechat.endpoint import router as wechat_router
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(conversation.router, prefix="/api/v1")
     app.include_router(widget.router)
     app.include_router(wechat_router)  # /wechat: the Official Account's server URL
+    app.include_router(agent_directory.router, prefix="/api/v1")  # colleagues to transfer to
+    agent_console.install(app)  # /agent: the agents' console (static pages)
     return app
 
 

@@ -1,0 +1,63 @@
+"""GET /agent: the agent console, a small front end served from the project's own files.
+
+The console is plain HTML, CSS and JavaScript modules under ``api/web/agent/`` (no
+build step, nothing fetched from elsewhere).  It talks only to the agents' JSON API
+(``/api/v1/agents``, ``/api/v1/handoffs``: handoff/API.md), behind the agent's
+server-side session.  Every console response carries headers that forbid inline
+script, foreign origins and framing, so a customer's text can never run as code in
+an agent's browser even if a rendering bug let it through.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.widget import security_headers
+
+CONSOLE_DIR = Path(__file__).resolve().parent / "web" / "agent"
+PREFIX = "/agent"
+
+# The chat widget's policy (scripts, styles, pictures and connections only from this
+# origin, no inline script), with no site at all allowed to frame the console.
+SECURITY_HEADERS = {
+    **security_headers(frame_ancestors="'none'"),
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(PREFIX)
+async def console_root() -> RedirectResponse:
+    """``/agent`` → ``/agent/`` so the page's relative URLs resolve under the prefix."""
+    return RedirectResponse(f"{PREFIX}/", status_code=308)
+
+
+@router.get(f"{PREFIX}/")
+async def console_page() -> FileResponse:
+    # The page itself is never cached: a new release is picked up on the next load.
+    return FileResponse(CONSOLE_DIR / "index.html", media_type="text/html; charset=utf-8",
+                        headers={"Cache-Control": "no-store"})
+
+
+def _is_console(path: str) -> bool:
+    return path == PREFIX or path.startswith(f"{PREFIX}/")
+
+
+def install(app: FastAPI) -> None:
+    """Serve the console under /agent, with its security headers on every response."""
+    app.include_router(router)
+    app.mount(f"{PREFIX}/static", StaticFiles(directory=CONSOLE_DIR), name="agent-static")
+
+    @app.middleware("http")
+    async def console_security_headers(request: Request, call_next) -> Response:
+        response = await call_next(request)
+        if _is_console(request.url.path):
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+        return response
