@@ -1,9 +1,13 @@
 """The whole conversation for the agent: the gateway's stored messages (every customer
 message, including those queued while the bot was silent, and the bot's replies), the
 outbox (agents' replies, notices) and, where Rasa's tracker has the turn, the intent,
-its confidence and the slots it filled — personal values masked."""
+its confidence and the slots it filled — personal values masked: the customer's own words
+too (户号, mobiles and ID numbers inside them, and a bare four-digit answer, which is how
+customers give the phone's last four), whatever the agent's role; a supervisor unmasks a
+profile field on purpose, with a reason, through the audited unmask."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -11,12 +15,13 @@ from sqlalchemy import select
 
 from handoff.times import aware, iso
 from services.conversations.models import Message
-from services.masking import mask_account_no, mask_mobile
+from services.masking import mask_account_no, mask_mobile, mask_text
 from services.outbox.models import OutboxMessage
 
 HIDDEN_SLOTS = {"requested_slot", "payment_key", "session_started_metadata", "channel", "outage_cover",
                 "identity_lock", "payment_for"}
 LOOKAHEAD = 3
+_LAST_FOUR = re.compile(r"\s*[0-9０-９]{4}\s*")
 
 
 def masked_slot(name: str, value: Any) -> Any:
@@ -30,6 +35,12 @@ def masked_slot(name: str, value: Any) -> Any:
     if name == "last4":
         return "****"
     return value if isinstance(value, (str, list, dict)) else text
+
+
+def masked_words(text: str) -> str:
+    """A customer's message as an agent reads it: 户号, mobiles and ID numbers masked, and
+    an answer of four digits alone (the phone's last four) hidden."""
+    return "****" if _LAST_FOUR.fullmatch(text) else mask_text(text)
 
 
 def tracker_turns(tracker: dict | None) -> list[dict]:
@@ -72,6 +83,8 @@ def history(session, conversation_id: str, tracker: dict | None) -> list[dict]:
             if found is not None:
                 turn, next_turn = turns[found], found + 1
                 item.update(intent=turn["intent"], confidence=turn["confidence"], slots=turn["slots"])
+        if message.direction == "user":
+            item["text"] = masked_words(message.text)
         items.append((aware(message.created_at), 0, item))
     for row in session.scalars(select(OutboxMessage).where(OutboxMessage.conversation_id == conversation_id,
                                                            OutboxMessage.kind.in_(("agent", "notice", "csat")))
