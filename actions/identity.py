@@ -8,6 +8,10 @@ lock); the form then ends and its submit action explains the lock and offers a h
 What fills the form's slots is decided here for the slot actually asked
 (``actions.form_turn``): an answer to the last-four prompt is an identity check and
 nothing else, whatever the NLU found in it.
+
+A voice caller whose number is the registered mobile of one 户号 (the voice gateway
+passes the match as message metadata, ``caller_accounts``) is offered that 户号 when
+asked for it; a "yes" (or key 1) takes it, and the last four are asked all the same.
 """
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ from abc import abstractmethod
 from datetime import datetime
 from typing import Any
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -26,6 +31,8 @@ from actions import services_client as svc
 from actions.handoff import hand_over
 from actions.replies import time_zh
 from services import clock
+from services.channels import VOICE
+from services.masking import mask_account_no
 from services.textnorm import parse_account_no, parse_last4
 
 log = logging.getLogger("powerdesk.actions")
@@ -54,6 +61,30 @@ ANOTHER_ACCOUNT = re.compile(r"换.{0,3}户号|(另一个|别的|其他)户号|�
 def wants_another_account(tracker: Tracker) -> bool:
     """"换个户号" / "户号错了" without a new number: start the identity check over."""
     return bool(ANOTHER_ACCOUNT.search(tracker.latest_message.get("text") or ""))
+
+
+def caller_account(tracker: Tracker) -> str | None:
+    """On a call, the one 户号 whose registered mobile is the calling number, if exactly one."""
+    if tracker.get_slot("channel") != VOICE:
+        return None
+    accounts = (tracker.latest_message.get("metadata") or {}).get("caller_accounts") or []
+    return accounts[0] if len(accounts) == 1 else None
+
+
+class ActionAskAccountNo(Action):
+    """The forms' question for the 户号: on a call from an account's registered mobile, that
+    account is offered (masked); otherwise the usual question."""
+
+    def name(self) -> str:
+        return "action_ask_account_no"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        offer = caller_account(tracker)
+        if offer and not is_locked(tracker, offer):
+            dispatcher.utter_message(response="utter_ask_account_no_offer", masked_account=mask_account_no(offer))
+            return [SlotSet("offered_account", offer)]
+        dispatcher.utter_message(response="utter_ask_account_no")
+        return [SlotSet("offered_account", None)]
 
 
 class IdentityFormValidation(FormValidationAction):
@@ -107,6 +138,9 @@ class IdentityFormValidation(FormValidationAction):
             return turn.slots_from({"account_no": turn.entity(tracker, "account_no")})
         if not self._asked(tracker, "account_no"):
             return {}
+        offered = tracker.get_slot("offered_account")
+        if offered and turn.intent(tracker) == "affirm":  # "是" to the caller's own 户号
+            return {"account_no": offered, "offered_account": None}
         account_no = turn.entity(tracker, "account_no") or parse_account_no(turn.text(tracker))
         if account_no:
             return {"account_no": account_no}

@@ -243,6 +243,23 @@ def test_the_callers_registered_accounts_reach_the_bot_as_metadata(asr: AsrGatew
     assert calls.get_call(other.call_id).caller_accounts == []
 
 
+@pytest.mark.parametrize("yes", ["key 1", "是的"])
+def test_a_caller_from_the_registered_mobile_is_offered_the_account_and_still_verified(
+        asr: AsrGateway, stack: Stack, yes: str) -> None:
+    account_no, last4, mobile = POSTPAID_ARREARS
+    asr.start(caller=mobile)
+    offer = asr.say("我想查电费")["speak"]["text"]
+    assert "您来电的号码登记了户号" in offer and account_no not in offer, offer
+    asked = asr.keys("1") if yes == "key 1" else asr.say(yes)
+    assert "后四位" in asked["speak"]["text"]  # the offer is not a verification
+    heard = asr.hear_all(asr.keys(f"{last4}#"))
+    assert "账单" in heard and "元" in heard, heard
+
+    stranger = AsrGateway(str(asr.client.base_url), stack.settings.voice_gateway_token)
+    stranger.start(caller=UNREGISTERED_CALLER)
+    assert "您来电的号码" not in stranger.say("我想查电费")["speak"]["text"]
+
+
 def test_a_retried_event_gets_the_same_reply_not_a_second_turn(asr: AsrGateway) -> None:
     asr.start()
     event = {"type": "recognition", "event_id": "evt-1", "hypotheses": [{"text": "我想查电费", "confidence": 0.9}]}
