@@ -6,3 +6,4 @@ def import_all_models() -> None:
     import services.conversations.models  # noqa: F401
     import services.outage.models  # noqa: F401
     import services.outbox.models  # noqa: F401
+    import services.ratelimit  # noqa: F401  (the rate_limits table)

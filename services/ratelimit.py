@@ -1,0 +1,169 @@
+"""Rate limits shared by every process: counters in the services' database.
+
+Why the database: the gateway may run as several worker processes (and the services as
+another), and a limit kept in one process's memory is multiplied by the number of
+processes.  A small table (``rate_limits``, migration 0009_hardening) works the same on
+SQLite and PostgreSQL, and the time comes from the one clock (``services/clock.py``), so
+tests move it instead of sleeping.
+
+The algorithm is the "sliding window counter": one row per key and fixed window counts
+the hits in that window; a hit is allowed when
+
+    hits in the current window + hits in the previous window x (the part of the previous
+    window still inside the sliding one)
+
+stays within the limit.  That smooths the burst a plain fixed window allows at its edge
+(up to twice the limit) with two rows per key.  A refused hit is not counted, so a client
+that waits ``retry_after_s`` is let through, however often it was refused before.
+
+Keys are hashed before they are stored (with the window length, so one key can be limited
+over two windows): the table holds no IP address, account number or session id.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Float, Integer, String, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from services import clock
+from services.db import Base, session_scope
+
+# Rows whose windows ended this many windows ago are no longer read and may be deleted.
+STALE_AFTER_WINDOWS = 2
+# Every this many hits (per process) the expired rows of every key are deleted.
+PURGE_EVERY_HITS = 500
+
+
+class RateLimitRow(Base):
+    """How many hits one key made in one fixed window."""
+
+    __tablename__ = "rate_limits"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_no: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # floor(epoch seconds / window_s)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)  # epoch seconds; then the row is garbage
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer to one hit: allowed or not, and when to try again if not."""
+
+    allowed: bool
+    retry_after_s: float  # 0 when allowed
+
+    @property
+    def retry_after_header(self) -> str:
+        """The ``Retry-After`` header value: whole seconds, rounded up, at least 1."""
+        return str(max(1, math.ceil(self.retry_after_s)))
+
+
+def key_hash(key: str, window_s: float) -> str:
+    return hashlib.sha256(f"{window_s:g}|{key}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def estimate(current: int, previous: int, elapsed_s: float, window_s: float) -> float:
+    """Hits within the last ``window_s`` seconds, assuming the previous window's were even."""
+    return current + previous * (1.0 - elapsed_s / window_s)
+
+
+def wait_until_allowed(current: int, previous: int, elapsed_s: float, window_s: float, limit: int) -> float:
+    """Seconds from now until one more hit fits under ``limit`` if none comes meanwhile."""
+    if current + 1 <= limit and previous > 0:
+        # Still in this window: the previous window's weight must shrink enough.
+        fraction = 1.0 - (limit - current - 1) / previous
+        wait = fraction * window_s - elapsed_s
+        if wait <= window_s - elapsed_s:
+            return max(wait, 0.0)
+    # In the next window the current one becomes "previous": its weight must shrink.
+    rest_of_window = window_s - elapsed_s
+    if current == 0:
+        return rest_of_window
+    return rest_of_window + max(0.0, 1.0 - (limit - 1) / current) * window_s
+
+
+def _count(session: Session, digest: str, window: int) -> int:
+    return session.scalar(
+        select(RateLimitRow.hits).where(RateLimitRow.key_hash == digest, RateLimitRow.window_no == window)
+    ) or 0
+
+
+def _increment(session: Session, digest: str, window: int, expires_at: float) -> None:
+    """hits += 1 on the row, creating it; a parallel creator's row is incremented instead."""
+    bumped = session.execute(
+        update(RateLimitRow).where(RateLimitRow.key_hash == digest, RateLimitRow.window_no == window)
+        .values(hits=RateLimitRow.hits + 1)
+    )
+    if bumped.rowcount:
+        return
+    try:
+        with session.begin_nested():
+            session.add(RateLimitRow(key_hash=digest, window_no=window, hits=1, expires_at=expires_at))
+    except IntegrityError:  # another process inserted it first
+        session.execute(
+            update(RateLimitRow).where(RateLimitRow.key_hash == digest, RateLimitRow.window_no == window)
+            .values(hits=RateLimitRow.hits + 1)
+        )
+
+
+def _decide(session: Session, key: str, limit: int, window_s: float) -> Decision:
+    now = clock.utcnow().timestamp()
+    window = math.floor(now / window_s)
+    elapsed = now - window * window_s
+    digest = key_hash(key, window_s)
+    # The write first: on PostgreSQL it locks the row, on SQLite it takes the write lock,
+    # so parallel hits on one key are counted one after the other.
+    _increment(session, digest, window, (window + 1 + STALE_AFTER_WINDOWS) * window_s)
+    current, previous = _count(session, digest, window), _count(session, digest, window - 1)
+    if estimate(current, previous, elapsed, window_s) <= limit:
+        return Decision(True, 0.0)
+    # Refused: take the hit back, so waiting is enough to be let through.
+    session.execute(
+        update(RateLimitRow).where(RateLimitRow.key_hash == digest, RateLimitRow.window_no == window)
+        .values(hits=RateLimitRow.hits - 1)
+    )
+    return Decision(False, wait_until_allowed(current - 1, previous, elapsed, window_s, limit))
+
+
+_hits_since_purge = 0
+
+
+def purge_expired(url: str | None = None) -> int:
+    """Delete the rows no hit will read again; returns how many."""
+    with session_scope(url) as session:
+        result = session.execute(delete(RateLimitRow).where(RateLimitRow.expires_at < clock.utcnow().timestamp()))
+        return result.rowcount or 0
+
+
+def hit(key: str, limit: int, window_s: float, url: str | None = None) -> Decision:
+    """Count one hit on ``key`` if at most ``limit`` hits fall within ``window_s`` seconds.
+
+    ``url`` is the database (default: the services' database from the settings).  Blocking
+    (a database round trip): call it from a thread in async code."""
+    global _hits_since_purge
+    if limit < 1 or window_s <= 0:
+        raise ValueError("a rate limit needs limit >= 1 and window_s > 0")
+    with session_scope(url) as session:
+        decision = _decide(session, key, limit, window_s)
+    _hits_since_purge += 1
+    if _hits_since_purge >= PURGE_EVERY_HITS:
+        _hits_since_purge = 0
+        purge_expired(url)
+    return decision
+
+
+def peek(key: str, limit: int, window_s: float, url: str | None = None) -> Decision:
+    """Would a hit on ``key`` be allowed now?  Counts nothing."""
+    now = clock.utcnow().timestamp()
+    window = math.floor(now / window_s)
+    elapsed = now - window * window_s
+    digest = key_hash(key, window_s)
+    with session_scope(url) as session:
+        current, previous = _count(session, digest, window), _count(session, digest, window - 1)
+    if estimate(current + 1, previous, elapsed, window_s) <= limit:
+        return Decision(True, 0.0)
+    return Decision(False, wait_until_allowed(current, previous, elapsed, window_s, limit))
