@@ -25,6 +25,7 @@ from services.access_log import install_access_log_masking
 from services.channels import VOICE, WEB, WECHAT
 from services.kg.api import router as kg_router
 from services.kg import service as kg_service
+from services import logsafe
 from services.settings import Settings, get_settings
 
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_access_log_masking()
+        logsafe.install()
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token)
         # Load the FAQ retriever now, not on a customer's first question.
         await run_in_threadpool(kg_service.get_retriever)
@@ -60,6 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+logsafe.install()  # one escaped line per record: customers' words cannot forge log lines
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per internal call, URLs and all
 app = create_app()

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
 from services.access_log import install_access_log_masking
+from services import logsafe
 from services.kg import service as kg_service
 from services.settings import Settings, get_settings
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_access_log_masking()
+        logsafe.install()
         await run_in_threadpool(kg_service.get_retriever)  # not on the first question
         yield
 
@@ -59,4 +61,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+logsafe.install()  # one escaped line per record, as in the gateway
 app = create_app()
