@@ -16,21 +16,25 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import chat, health, nlu, push, sessions
+from api import browser_policy, chat, health, nlu, push, sessions
 from api.delivery import RecordingSender, run_delivery
 from api.push import WebConnections
 from api.errors import install_error_handlers
 from api.rasa_client import RasaClient
+from api.request_limits import RequestLimits
+from api.throttle import Throttle
 from services.access_log import install_access_log_masking
 from services.channels import VOICE, WEB, WECHAT
 from services.kg.api import router as kg_router
 from services.kg import service as kg_service
 from services import logsafe
+from services.secret_files import refuse_dev_secrets
 from services.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    refuse_dev_secrets(settings, settings.gateway_host)  # the public dev secrets only on loopback
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,6 +63,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(push.router, prefix="/api/v1")
     app.include_router(nlu.router, prefix="/api/v1")
     app.include_router(kg_router, prefix="/api/v1/kg", tags=["knowledge graph"])
+    # Hardening for every route, including those added later (docs/security.md); the last
+    # added runs first: browser policy → request limits → rate limits → the route.
+    app.add_middleware(Throttle, settings=settings)
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
+    browser_policy.install(app, settings)
     return app
 
 

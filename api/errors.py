@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import wording
 from api.schemas import MAX_TEXT_CHARS
 from services.errors import ServiceError
 
@@ -21,6 +22,10 @@ FIELD_MESSAGES_ZH = {
     "channel": "此接口只为网页聊天创建会话（channel 为 web）",
     "": "请求内容必须是一个JSON对象",
 }
+
+
+# Error-type messages that say more than the field's (api/schemas.py raises these types).
+TYPE_MESSAGES_ZH = {"invalid_characters": wording.INVALID_TEXT}
 
 
 def error_body(code: str, message: str, message_zh: str, details: list | None = None) -> dict:
@@ -39,7 +44,9 @@ def _validation_response(exc: RequestValidationError) -> JSONResponse:
         )
     details = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "message": e.get("msg", "")} for e in errors]
     fields = [d["field"].split(".")[0] for d in details]
-    message_zh = "；".join(dict.fromkeys(FIELD_MESSAGES_ZH.get(f, f"参数“{f}”无效") for f in fields)) or "请求参数无效"
+    messages_zh = [TYPE_MESSAGES_ZH.get(e.get("type", "")) or FIELD_MESSAGES_ZH.get(f, f"参数“{f}”无效")
+                   for e, f in zip(errors, fields)]
+    message_zh = "；".join(dict.fromkeys(messages_zh)) or "请求参数无效"
     message = "; ".join(f"{d['field']}: {d['message']}" for d in details) or "Invalid request."
     # json.loads(json.dumps(...)) drops non-serialisable context pydantic may attach.
     return JSONResponse(status_code=422, content=json.loads(json.dumps(error_body("invalid_request", message, message_zh, details), default=str)))

@@ -107,7 +107,9 @@ class Stack:
             ),
             Process(
                 "gateway",
-                [str(APP_PYTHON), "-m", "uvicorn", "api.app:app", "--host", s.gateway_host, "--port", str(s.gateway_port)],
+                [str(APP_PYTHON), "-m", "uvicorn", "api.app:app", "--host", s.gateway_host, "--port", str(s.gateway_port),
+                 # JSON errors, URL and header limits before the app (api/http_protocol.py); WebSocket frame size
+                 "--http", "api.http_protocol:GatewayHttpToolsProtocol", "--ws-max-size", str(s.ws_max_bytes)],
                 f"http://127.0.0.1:{s.gateway_port}/healthz",
             ),
         ]

@@ -9,6 +9,7 @@ data).  ``python -m uvicorn services.app:app`` runs it; `make run` starts it.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from urllib.parse import urlparse
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -19,6 +20,7 @@ from api.errors import install_error_handlers
 from services.access_log import install_access_log_masking
 from services import logsafe
 from services.kg import service as kg_service
+from services.secret_files import refuse_dev_secrets
 from services.settings import Settings, get_settings
 
 
@@ -39,6 +41,7 @@ def include_services(app: FastAPI, prefix: str = "") -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    refuse_dev_secrets(settings, urlparse(settings.services_url).hostname or "")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -156,6 +156,18 @@ def hit(key: str, limit: int, window_s: float, url: str | None = None) -> Decisi
     return decision
 
 
+def undo(key: str, window_s: float, url: str | None = None) -> None:
+    """Take back one allowed hit on ``key`` (a request another limit then refused)."""
+    window = math.floor(clock.utcnow().timestamp() / window_s)
+    digest = key_hash(key, window_s)
+    with session_scope(url) as session:
+        session.execute(
+            update(RateLimitRow).where(RateLimitRow.key_hash == digest, RateLimitRow.window_no == window,
+                                       RateLimitRow.hits > 0)
+            .values(hits=RateLimitRow.hits - 1)
+        )
+
+
 def peek(key: str, limit: int, window_s: float, url: str | None = None) -> Decision:
     """Would a hit on ``key`` be allowed now?  Counts nothing."""
     now = clock.utcnow().timestamp()

@@ -38,6 +38,11 @@ def throwaway_settings(var_dir: Path, token_prefix: str = "test") -> Settings:
         service_token=f"{token_prefix}-{uuid.uuid4().hex}",
         rasa_token=f"{token_prefix}-rasa-{uuid.uuid4().hex}",
         action_token=f"{token_prefix}-actions-{uuid.uuid4().hex}",
+        # One client (127.0.0.1) runs thousands of conversations here: the per-IP and
+        # per-session rate limits are tested on their own (tests/service/test_hardening_gateway.py).
+        requests_per_ip_per_min=1_000_000, sessions_per_ip_per_hour=1_000_000, chat_per_ip_per_min=1_000_000,
+        chat_per_session_per_min=1_000_000, identity_checks_per_account_per_hour=1_000_000,
+        identity_failures_per_client_per_hour=1_000_000,
     )
 
 

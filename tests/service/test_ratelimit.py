@@ -115,3 +115,11 @@ def test_nonsense_limits_are_refused():
         ratelimit.hit("k", 0, 60)
     with pytest.raises(ValueError):
         ratelimit.hit("k", 1, 0)
+
+
+def test_undo_takes_back_one_hit(db_url, at_window_start):
+    at_window_start()
+    hits(db_url, "undo", 2, limit=2)
+    ratelimit.undo("undo", WINDOW, url=db_url)
+    assert ratelimit.hit("undo", 2, WINDOW, url=db_url).allowed
+    assert not ratelimit.hit("undo", 2, WINDOW, url=db_url).allowed
