@@ -22,6 +22,7 @@ from sanic.request import Request
 from sanic.worker.loader import AppLoader
 
 from services import logsafe
+from services.secret_files import refuse_dev_secrets
 from services.settings import get_settings
 
 log = logging.getLogger("powerdesk.actions")
@@ -57,6 +58,7 @@ def main() -> None:
     parser.add_argument("-p", "--port", type=int, default=5055)
     args = parser.parse_args()
     logsafe.install()  # one escaped line per record: customers' words cannot forge log lines
+    refuse_dev_secrets(get_settings(), os.environ.get("SANIC_HOST", "127.0.0.1"))
     loader = AppLoader(factory=partial(create_authenticated_app, args.actions))
     app = loader.load()
     app.prepare(host=os.environ.get("SANIC_HOST", "127.0.0.1"), port=args.port, workers=1, access_log=False)
