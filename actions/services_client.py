@@ -90,14 +90,24 @@ async def bill_for_month(account_no: str, month: str) -> dict:
     return answer["bills"][0]
 
 
+IN_PROGRESS_RETRIES = 3  # a retried payment may find its first attempt still running (409)
+
+
 async def pay(account_no: str, amount: str, idempotency_key: str, channel: str) -> dict:
-    return await call(
-        "POST",
-        f"/billing/accounts/{account_no}/payments",
-        json={"amount": amount, "channel": channel},
-        headers={"Idempotency-Key": idempotency_key},
-        retries=2,
-    )
+    for attempt in range(IN_PROGRESS_RETRIES + 1):
+        try:
+            return await call(
+                "POST",
+                f"/billing/accounts/{account_no}/payments",
+                json={"amount": amount, "channel": channel},
+                headers={"Idempotency-Key": idempotency_key},
+                retries=2,
+            )
+        except ServiceFailed as failure:
+            if failure.code != "idempotency_key_in_progress" or attempt == IN_PROGRESS_RETRIES:
+                raise
+            await asyncio.sleep(1.0 * (attempt + 1))  # then the same key answers with the payment
+    raise AssertionError("unreachable")
 
 
 async def tariff_overview(province: str) -> dict:

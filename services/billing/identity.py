@@ -63,7 +63,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def check_phone_last4(phone_last4: str) -> str:
-    if not re.fullmatch(r"\d{4}", phone_last4 or ""):
+    if not re.fullmatch(r"[0-9]{4}", phone_last4 or ""):
         raise Invalid("malformed_phone_last4", "phone_last4 must be 4 digits", "请输入预留手机号的后4位数字。")
     return phone_last4
 

@@ -33,8 +33,11 @@ def test_downgrade_removes_billing_and_upgrade_restores_it(db_url):
     assert not BILLING_TABLES & remaining and "conversations" in remaining
     migrate(db_url)
     assert BILLING_TABLES <= tables(db_url)
+    # Since 0009_hardening the key is reserved per account in idempotency_keys, not UNIQUE here.
     payments = {c["name"] for c in inspect(engine_for(db_url)).get_unique_constraints("payments")}
-    assert "uq_payments_idempotency_key" in payments
+    assert "uq_payments_idempotency_key" not in payments
+    keys = inspect(engine_for(db_url)).get_pk_constraint("idempotency_keys")
+    assert keys["constrained_columns"] == ["account_no", "key"]
 
 
 def test_downgrade_to_0002_removes_only_identity_checks(db_url):

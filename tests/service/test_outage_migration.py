@@ -12,7 +12,7 @@ from tests.service.test_billing_migration import alembic_config, tables
 OUTAGE_TABLES = {"outage_tickets", "outage_ticket_events", "planned_outages", "planned_outage_streets"}
 
 
-LATER_TABLES = {"outbox"}  # migrations after 0004 (0006_outbox) go down with it
+LATER_TABLES = {"outbox", "rate_limits", "idempotency_keys"}  # migrations after 0004 (0006_outbox, 0009_hardening) go down with it
 
 
 def test_downgrade_to_0003_removes_only_the_outage_tables_and_upgrade_restores_them(db_url):

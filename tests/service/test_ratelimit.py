@@ -123,3 +123,20 @@ def test_undo_takes_back_one_hit(db_url, at_window_start):
     ratelimit.undo("undo", WINDOW, url=db_url)
     assert ratelimit.hit("undo", 2, WINDOW, url=db_url).allowed
     assert not ratelimit.hit("undo", 2, WINDOW, url=db_url).allowed
+
+
+def test_migration_0009_goes_down_and_up(db_url):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from services.db import engine_for, migrate
+    from tests.service.test_billing_migration import alembic_config
+
+    engine_for(db_url).dispose()
+    command.downgrade(alembic_config(db_url), "0006_outbox")
+    names = set(inspect(engine_for(db_url)).get_table_names())
+    assert not {"rate_limits", "idempotency_keys"} & names
+    assert "uq_payments_idempotency_key" in {c["name"] for c in inspect(engine_for(db_url)).get_unique_constraints("payments")}
+    engine_for(db_url).dispose()
+    migrate(db_url)
+    assert {"rate_limits", "idempotency_keys"} <= set(inspect(engine_for(db_url)).get_table_names())
