@@ -71,9 +71,12 @@ def _failure(response: httpx.Response) -> ServiceFailed:
 
 # Billing ----------------------------------------------------------------------------
 
-async def verify_identity(account_no: str, phone_last4: str) -> dict:
-    """{verified, attempts_left, locked_until}: the service counts failures per account."""
-    return await call("POST", f"/billing/accounts/{account_no}/verify", json={"phone_last4": phone_last4})
+async def verify_identity(account_no: str, phone_last4: str, client: str | None = None) -> dict:
+    """{verified, attempts_left, locked_until}: the service counts failures per account
+    and, with ``client`` (who asks), wrong answers per client."""
+    headers = {"X-PowerDesk-Client": client} if client else {}
+    return await call("POST", f"/billing/accounts/{account_no}/verify", json={"phone_last4": phone_last4},
+                      headers=headers)
 
 
 async def link_conversation(conversation_id: str, account_no: str) -> None:

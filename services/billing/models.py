@@ -159,7 +159,8 @@ class IdentityCheckRow(Base):
 
     __tablename__ = "identity_checks"
 
-    account_no: Mapped[str] = mapped_column(ForeignKey("accounts.account_no"), primary_key=True)
+    # No foreign key: a 户号 that does not exist is counted and locked the same way.
+    account_no: Mapped[str] = mapped_column(String(10), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)  # wrong answers since the last lock or success
     lock_count: Mapped[int] = mapped_column(Integer, default=0)  # locks since the last success
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -2,6 +2,8 @@
 
 * ``rate_limits``: hits per (hashed key, fixed window), read by services/ratelimit.py in
   every gateway and services process, so a limit holds however many processes run.
+* ``identity_checks`` loses its foreign key to ``accounts``: a 户号 that does not exist is
+  counted and locked like one that does, so the identity check reveals no 户号.
 * ``idempotency_keys``: a payment's key is reserved here (primary key = account + key)
   before the payment is taken and kept 24 h; a second request with the key while the
   first is still running gets 409.  The reservation, not ``payments``, is now what makes
@@ -50,6 +52,9 @@ def upgrade() -> None:
     with op.batch_alter_table('payments') as batch:
         batch.drop_constraint('uq_payments_idempotency_key', type_='unique')
         batch.create_index('ix_payments_account_no_idempotency_key', ['account_no', 'idempotency_key'])
+    # A 户号 that does not exist gets its own count and lock too (no oracle for strangers).
+    with op.batch_alter_table('identity_checks') as batch:
+        batch.drop_constraint('fk_identity_checks_account_no_accounts', type_='foreignkey')
 
 
 def _reserve_recent_payments() -> None:
@@ -71,6 +76,9 @@ def _reserve_recent_payments() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM identity_checks WHERE account_no NOT IN (SELECT account_no FROM accounts)")
+    with op.batch_alter_table('identity_checks') as batch:
+        batch.create_foreign_key('fk_identity_checks_account_no_accounts', 'accounts', ['account_no'], ['account_no'])
     with op.batch_alter_table('payments') as batch:
         batch.drop_index('ix_payments_account_no_idempotency_key')
         batch.create_unique_constraint('uq_payments_idempotency_key', ['idempotency_key'])
