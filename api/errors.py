@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import wording
 from api.schemas import MAX_TEXT_CHARS
 from services.errors import ServiceError
+from services.masking import mask_text
 
 log = logging.getLogger("powerdesk.api")
 
@@ -59,7 +60,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _on_service_error(_request: Request, exc: ServiceError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content=exc.to_dict())
+        # Personal data masked in every error message, whatever the service put in it.
+        body = exc.to_dict()
+        body["error"]["message"] = mask_text(body["error"]["message"])
+        body["error"]["message_zh"] = mask_text(body["error"]["message_zh"])
+        return JSONResponse(status_code=exc.status_code, content=body)
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -74,7 +79,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, mask_text(request.url.path))
         return JSONResponse(
             status_code=500,
             content=error_body("internal_error", "Internal error; it has been logged.", "系统开小差了，请稍后再试。"),

@@ -53,3 +53,25 @@ def test_an_unknown_account_is_not_named_in_full(readonly_client):
     response = readonly_client.get(f"{BASE}/accounts/9900000123")
     assert response.status_code == 404
     assert "9900000123" not in response.text
+
+
+def test_personal_data_is_masked_in_every_error_message(readonly_client):
+    """The forecast service names the account in its message: the error layer masks it."""
+    response = readonly_client.get("/billing/accounts/3300000001/bills", params={"month": "1999-12"})
+    assert response.status_code == 422
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from api.errors import install_error_handlers
+    from services.errors import NotFound
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/boom")
+    def boom():
+        raise NotFound("x", "Account 3300000001 of 13812345678 has nothing", "户号3300000001（13812345678）没有数据")
+
+    body = TestClient(app).get("/boom").json()["error"]
+    assert "3300000001" not in str(body) and "13812345678" not in str(body)
+    assert "330****001" in body["message"] and "138****5678" in body["message_zh"]
