@@ -47,7 +47,7 @@ def test_a_lone_surrogate_is_a_422_and_the_conversation_goes_on(customer: Custom
 
 def test_nothing_a_customer_writes_forges_a_log_line(stack, customer: Customer):
     marker = f"FORGED-{uuid.uuid4().hex[:8]}"
-    customer.say(f"查电费\r\n2026-12-03 08:00:00,000 INFO powerdesk.turns {marker}\x00\x1b[31m")
+    customer.say(f"查电费\r\n2026-12-03 08:00:00,000 INFO powerdesk.turns {marker}\x07\x1b[31m")
     log = (stack.log_dir / "gateway.log").read_text(encoding="utf-8", errors="replace")
     lines = [line for line in log.splitlines() if marker in line]
     assert lines, "the message was not logged at all"
