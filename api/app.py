@@ -9,7 +9,6 @@ the services, only the knowledge graph's public FAQ routes are mounted here, und
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -71,6 +70,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-logsafe.install()  # one escaped line per record: customers' words cannot forge log lines
-logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per internal call, URLs and all
+logsafe.install()  # one escaped line per record (and httpx's per-call lines off): customers' words cannot forge log lines
 app = create_app()

@@ -102,21 +102,15 @@ def session_user(scope: Scope) -> str | None:
 
 async def first_refusal(rules: list[Rule], ip: str, user: str | None, database_url: str
                         ) -> tuple[Rule, ratelimit.Decision] | None:
-    """Hit each rule in turn; the first that refuses, or None.  A refused request takes
-    back its hits on the rules before, so it costs the client nothing."""
-    counted: list[tuple[str, float]] = []
-    for rule in rules:
-        subject = ip if rule.per == "ip" else user
-        if subject is None:
-            continue
-        key = f"{rule.name}:{subject}"
-        decision = await run_in_threadpool(ratelimit.hit, key, rule.limit, rule.window_s, database_url)
-        if not decision.allowed:
-            for earlier_key, window_s in counted:
-                await run_in_threadpool(ratelimit.undo, earlier_key, window_s, database_url)
-            return rule, decision
-        counted.append((key, rule.window_s))
-    return None
+    """Count the request on every rule that applies, in one transaction; the rule that
+    refused it (nothing counted then), or None."""
+    counted = [(rule, f"{rule.name}:{ip if rule.per == 'ip' else user}") for rule in rules
+               if (ip if rule.per == "ip" else user) is not None]
+    if not counted:
+        return None
+    decision = await run_in_threadpool(ratelimit.hit_all, [(key, r.limit, r.window_s) for r, key in counted],
+                                       database_url)
+    return None if decision.allowed else (counted[decision.refused_by][0], decision)
 
 
 def applicable(rules: list[Rule], method: str | None, path: str) -> list[Rule]:

@@ -74,6 +74,9 @@ def install(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=level, format=LOG_FORMAT)
+    # httpx logs every internal call at INFO with its URL (a 户号 in the path, the
+    # customer's words in a query): warnings only.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     for handler in root.handlers:
         _wrap(handler)
     for name in SERVER_LOGGERS:

@@ -25,12 +25,17 @@ import hashlib
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Float, Integer, String, delete, select, update
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import BigInteger, Engine, Float, Integer, String, delete, event, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from services import clock
-from services.db import Base, session_scope
+from services.db import Base, make_engine
+from services.settings import get_settings
 
 # Rows whose windows ended this many windows ago are no longer read and may be deleted.
 STALE_AFTER_WINDOWS = 2
@@ -49,12 +54,51 @@ class RateLimitRow(Base):
     expires_at: Mapped[float] = mapped_column(Float, index=True)  # epoch seconds; then the row is garbage
 
 
+@lru_cache(maxsize=4)
+def _engine(url: str) -> Engine:
+    """The limiter's own connections to the services' database, committing without
+    waiting for the disk: a count lost to a power cut is harmless, an fsync on every
+    request is not (about 25 ms a commit on this machine's disk).  SQLite in WAL mode with
+    synchronous=NORMAL stays consistent; PostgreSQL's synchronous_commit=off likewise."""
+    engine = make_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _no_wait_for_disk(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA synchronous=NORMAL" if url.startswith("sqlite") else "SET synchronous_commit TO OFF")
+        cur.close()
+        if not url.startswith("sqlite"):
+            dbapi_conn.commit()
+
+    return engine
+
+
+@lru_cache(maxsize=4)
+def _sessionmaker(url: str) -> sessionmaker[Session]:
+    return sessionmaker(bind=_engine(url))
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """A session on the limiter's engine that commits on success, rolls back on error."""
+    session = _sessionmaker(url or get_settings().database_url)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 @dataclass(frozen=True)
 class Decision:
     """The answer to one hit: allowed or not, and when to try again if not."""
 
     allowed: bool
     retry_after_s: float  # 0 when allowed
+    refused_by: int = -1  # hit_all: the index of the limit that refused
 
     @property
     def retry_after_header(self) -> str:
@@ -86,10 +130,13 @@ def wait_until_allowed(current: int, previous: int, elapsed_s: float, window_s: 
     return rest_of_window + max(0.0, 1.0 - (limit - 1) / current) * window_s
 
 
-def _count(session: Session, digest: str, window: int) -> int:
-    return session.scalar(
-        select(RateLimitRow.hits).where(RateLimitRow.key_hash == digest, RateLimitRow.window_no == window)
-    ) or 0
+def _counts(session: Session, digest: str, window: int) -> tuple[int, int]:
+    """Hits in ``window`` and in the one before it (one query)."""
+    rows = dict(session.execute(
+        select(RateLimitRow.window_no, RateLimitRow.hits)
+        .where(RateLimitRow.key_hash == digest, RateLimitRow.window_no.in_((window, window - 1)))
+    ).all())
+    return rows.get(window, 0), rows.get(window - 1, 0)
 
 
 def _increment(session: Session, digest: str, window: int, expires_at: float) -> None:
@@ -110,23 +157,39 @@ def _increment(session: Session, digest: str, window: int, expires_at: float) ->
         )
 
 
-def _decide(session: Session, key: str, limit: int, window_s: float) -> Decision:
-    now = clock.utcnow().timestamp()
-    window = math.floor(now / window_s)
-    elapsed = now - window * window_s
-    digest = key_hash(key, window_s)
+@dataclass(frozen=True)
+class _Slot:
+    """Where one hit on a key lands now."""
+
+    digest: str
+    window: int
+    elapsed: float
+    window_s: float
+    limit: int
+
+    @classmethod
+    def now(cls, key: str, limit: int, window_s: float) -> "_Slot":
+        now = clock.utcnow().timestamp()
+        window = math.floor(now / window_s)
+        return cls(key_hash(key, window_s), window, now - window * window_s, window_s, limit)
+
+
+def _add(session: Session, slot: _Slot, hits: int) -> None:
+    session.execute(
+        update(RateLimitRow).where(RateLimitRow.key_hash == slot.digest, RateLimitRow.window_no == slot.window)
+        .values(hits=RateLimitRow.hits + hits)
+    )
+
+
+def _decide(session: Session, slot: _Slot) -> Decision:
+    """Count the hit and decide (the caller takes it back when refused)."""
     # The write first: on PostgreSQL it locks the row, on SQLite it takes the write lock,
     # so parallel hits on one key are counted one after the other.
-    _increment(session, digest, window, (window + 1 + STALE_AFTER_WINDOWS) * window_s)
-    current, previous = _count(session, digest, window), _count(session, digest, window - 1)
-    if estimate(current, previous, elapsed, window_s) <= limit:
+    _increment(session, slot.digest, slot.window, (slot.window + 1 + STALE_AFTER_WINDOWS) * slot.window_s)
+    current, previous = _counts(session, slot.digest, slot.window)
+    if estimate(current, previous, slot.elapsed, slot.window_s) <= slot.limit:
         return Decision(True, 0.0)
-    # Refused: take the hit back, so waiting is enough to be let through.
-    session.execute(
-        update(RateLimitRow).where(RateLimitRow.key_hash == digest, RateLimitRow.window_no == window)
-        .values(hits=RateLimitRow.hits - 1)
-    )
-    return Decision(False, wait_until_allowed(current - 1, previous, elapsed, window_s, limit))
+    return Decision(False, wait_until_allowed(current - 1, previous, slot.elapsed, slot.window_s, slot.limit))
 
 
 _hits_since_purge = 0
@@ -139,30 +202,45 @@ def purge_expired(url: str | None = None) -> int:
         return result.rowcount or 0
 
 
-def hit(key: str, limit: int, window_s: float, url: str | None = None) -> Decision:
-    """Count one hit on ``key`` if at most ``limit`` hits fall within ``window_s`` seconds.
+def hit_all(limits: list[tuple[str, int, float]], url: str | None = None) -> Decision:
+    """One request against several limits ``(key, limit, window_s)``, in one transaction:
+    counted on all of them if every one allows it, on none if any refuses (so a refused
+    request costs the client nothing); the first refusal is returned.
 
     ``url`` is the database (default: the services' database from the settings).  Blocking
     (a database round trip): call it from a thread in async code."""
     global _hits_since_purge
-    if limit < 1 or window_s <= 0:
+    if any(limit < 1 or window_s <= 0 for _, limit, window_s in limits):
         raise ValueError("a rate limit needs limit >= 1 and window_s > 0")
+    slots = [_Slot.now(key, limit, window_s) for key, limit, window_s in limits]
+    refusal = None
     with session_scope(url) as session:
-        decision = _decide(session, key, limit, window_s)
+        for index, slot in enumerate(slots):
+            decision = _decide(session, slot)
+            if not decision.allowed:
+                refusal = Decision(False, decision.retry_after_s, index)
+                for counted in slots[: index + 1]:  # take back every hit of this request
+                    _add(session, counted, -1)
+                break
     _hits_since_purge += 1
     if _hits_since_purge >= PURGE_EVERY_HITS:
         _hits_since_purge = 0
         purge_expired(url)
-    return decision
+    return refusal or Decision(True, 0.0)
+
+
+def hit(key: str, limit: int, window_s: float, url: str | None = None) -> Decision:
+    """Count one hit on ``key`` if at most ``limit`` hits fall within ``window_s`` seconds
+    (refused hits are not counted)."""
+    return hit_all([(key, limit, window_s)], url)
 
 
 def undo(key: str, window_s: float, url: str | None = None) -> None:
-    """Take back one allowed hit on ``key`` (a request another limit then refused)."""
-    window = math.floor(clock.utcnow().timestamp() / window_s)
-    digest = key_hash(key, window_s)
+    """Take back one allowed hit on ``key`` (a request refused later for another reason)."""
+    slot = _Slot.now(key, 1, window_s)
     with session_scope(url) as session:
         session.execute(
-            update(RateLimitRow).where(RateLimitRow.key_hash == digest, RateLimitRow.window_no == window,
+            update(RateLimitRow).where(RateLimitRow.key_hash == slot.digest, RateLimitRow.window_no == slot.window,
                                        RateLimitRow.hits > 0)
             .values(hits=RateLimitRow.hits - 1)
         )
@@ -170,12 +248,9 @@ def undo(key: str, window_s: float, url: str | None = None) -> None:
 
 def peek(key: str, limit: int, window_s: float, url: str | None = None) -> Decision:
     """Would a hit on ``key`` be allowed now?  Counts nothing."""
-    now = clock.utcnow().timestamp()
-    window = math.floor(now / window_s)
-    elapsed = now - window * window_s
-    digest = key_hash(key, window_s)
+    slot = _Slot.now(key, limit, window_s)
     with session_scope(url) as session:
-        current, previous = _count(session, digest, window), _count(session, digest, window - 1)
-    if estimate(current + 1, previous, elapsed, window_s) <= limit:
+        current, previous = _counts(session, slot.digest, slot.window)
+    if estimate(current + 1, previous, slot.elapsed, window_s) <= limit:
         return Decision(True, 0.0)
-    return Decision(False, wait_until_allowed(current, previous, elapsed, window_s, limit))
+    return Decision(False, wait_until_allowed(current, previous, slot.elapsed, window_s, limit))

@@ -140,3 +140,14 @@ def test_migration_0009_goes_down_and_up(db_url):
     engine_for(db_url).dispose()
     migrate(db_url)
     assert {"rate_limits", "idempotency_keys"} <= set(inspect(engine_for(db_url)).get_table_names())
+
+
+def test_hit_all_counts_a_request_on_every_limit_or_on_none(db_url, at_window_start):
+    at_window_start()
+    limits = [("all:ip", 5, WINDOW), ("all:session", 2, WINDOW)]
+    assert ratelimit.hit_all(limits, url=db_url).allowed
+    assert ratelimit.hit_all(limits, url=db_url).allowed
+    refused = ratelimit.hit_all(limits, url=db_url)
+    assert not refused.allowed and refused.refused_by == 1
+    # The refused request did not use up the IP's count: three more fit under its 5.
+    assert [ratelimit.hit("all:ip", 5, WINDOW, url=db_url).allowed for _ in range(4)] == [True, True, True, False]

@@ -67,3 +67,8 @@ def test_install_wraps_the_handlers_once(captured_root):
     assert not isinstance(handler.formatter.inner, EscapingFormatter)
     logging.getLogger("powerdesk.test").warning("text: %s", FORGERY)
     assert captured_root.getvalue().count("\n") == 1
+
+
+def test_install_keeps_httpx_quiet_below_warnings():
+    install()
+    assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
