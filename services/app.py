@@ -9,8 +9,8 @@ data).  ``python -m uvicorn services.app:app`` runs it; `make run` starts it.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from urllib.parse import urlparse
 from contextlib import asynccontextmanager
+from urllib.parse import urlparse
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
