@@ -19,10 +19,16 @@ CHOSEN_BY_ACTIONS = {
 }
 
 
+# Responses no action says any more, still in bot/domain.yml until the next retrain drops
+# them (only the handoff branch changes the domain): utter_unknown_account_no told a
+# stranger which 户号 exist (issue 15; an unknown 户号 now fails at the last four).
+RETIRED = {"utter_unknown_account_no"}
+
+
 def used_implicitly(line: str) -> bool:
     match = UNUSED.search(line)
     return bool(match) and (match[1].startswith("utter_ask_") or match[1] == "utter_default"
-                            or match[1] in CHOSEN_BY_ACTIONS)
+                            or match[1] in CHOSEN_BY_ACTIONS or match[1] in RETIRED)
 
 
 def test_rasa_data_validate_is_clean() -> None:
