@@ -165,3 +165,15 @@ def test_secret_files_must_be_private(tmp_path):
     secret.chmod(0o600)
     assert Settings(_secrets_dir=checked_secrets_dir(tmp_path)).session_secret == "from-a-file"
     assert checked_secrets_dir(tmp_path / "absent") is None
+
+
+def test_chat_over_the_websocket_is_limited_like_post_chat(gateway: TestClient):
+    session = token(gateway)
+    with gateway.websocket_connect(f"/api/v1/ws?token={session}") as ws:
+        answers = []
+        for i in range(5):
+            ws.send_json({"type": "message", "text": f"第{i}条"})
+            answers.append(ws.receive_json())
+    assert [a["type"] for a in answers] == ["reply"] * 4 + ["error"]
+    assert answers[-1]["code"] == "rate_limited" and "太频繁" in answers[-1]["message_zh"]
+    assert len(stored_texts(get_settings().database_url)) == 4
