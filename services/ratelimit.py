@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
-
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import BigInteger, Engine, Float, Integer, String, delete, event, select, update
@@ -79,7 +78,7 @@ def _sessionmaker(url: str) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(url: str | None = None) -> Iterator[Session]:
+def _limiter_session(url: str | None = None) -> Iterator[Session]:
     """A session on the limiter's engine that commits on success, rolls back on error."""
     session = _sessionmaker(url or get_settings().database_url)()
     try:
@@ -139,22 +138,23 @@ def _counts(session: Session, digest: str, window: int) -> tuple[int, int]:
     return rows.get(window, 0), rows.get(window - 1, 0)
 
 
+def _bump(session: Session, digest: str, window: int, hits: int) -> int:
+    """hits += ``hits`` on the row of (``digest``, ``window``); how many rows changed."""
+    return session.execute(
+        update(RateLimitRow).where(RateLimitRow.key_hash == digest, RateLimitRow.window_no == window)
+        .values(hits=RateLimitRow.hits + hits)
+    ).rowcount
+
+
 def _increment(session: Session, digest: str, window: int, expires_at: float) -> None:
     """hits += 1 on the row, creating it; a parallel creator's row is incremented instead."""
-    bumped = session.execute(
-        update(RateLimitRow).where(RateLimitRow.key_hash == digest, RateLimitRow.window_no == window)
-        .values(hits=RateLimitRow.hits + 1)
-    )
-    if bumped.rowcount:
+    if _bump(session, digest, window, 1):
         return
     try:
         with session.begin_nested():
             session.add(RateLimitRow(key_hash=digest, window_no=window, hits=1, expires_at=expires_at))
     except IntegrityError:  # another process inserted it first
-        session.execute(
-            update(RateLimitRow).where(RateLimitRow.key_hash == digest, RateLimitRow.window_no == window)
-            .values(hits=RateLimitRow.hits + 1)
-        )
+        _bump(session, digest, window, 1)
 
 
 @dataclass(frozen=True)
@@ -174,13 +174,6 @@ class _Slot:
         return cls(key_hash(key, window_s), window, now - window * window_s, window_s, limit)
 
 
-def _add(session: Session, slot: _Slot, hits: int) -> None:
-    session.execute(
-        update(RateLimitRow).where(RateLimitRow.key_hash == slot.digest, RateLimitRow.window_no == slot.window)
-        .values(hits=RateLimitRow.hits + hits)
-    )
-
-
 def _decide(session: Session, slot: _Slot) -> Decision:
     """Count the hit and decide (the caller takes it back when refused)."""
     # The write first: on PostgreSQL it locks the row, on SQLite it takes the write lock,
@@ -197,7 +190,7 @@ _hits_since_purge = 0
 
 def purge_expired(url: str | None = None) -> int:
     """Delete the rows no hit will read again; returns how many."""
-    with session_scope(url) as session:
+    with _limiter_session(url) as session:
         result = session.execute(delete(RateLimitRow).where(RateLimitRow.expires_at < clock.utcnow().timestamp()))
         return result.rowcount or 0
 
@@ -214,13 +207,13 @@ def hit_all(limits: list[tuple[str, int, float]], url: str | None = None) -> Dec
         raise ValueError("a rate limit needs limit >= 1 and window_s > 0")
     slots = [_Slot.now(key, limit, window_s) for key, limit, window_s in limits]
     refusal = None
-    with session_scope(url) as session:
+    with _limiter_session(url) as session:
         for index, slot in enumerate(slots):
             decision = _decide(session, slot)
             if not decision.allowed:
                 refusal = Decision(False, decision.retry_after_s, index)
                 for counted in slots[: index + 1]:  # take back every hit of this request
-                    _add(session, counted, -1)
+                    _bump(session, counted.digest, counted.window, -1)
                 break
     _hits_since_purge += 1
     if _hits_since_purge >= PURGE_EVERY_HITS:
@@ -235,21 +228,10 @@ def hit(key: str, limit: int, window_s: float, url: str | None = None) -> Decisi
     return hit_all([(key, limit, window_s)], url)
 
 
-def undo(key: str, window_s: float, url: str | None = None) -> None:
-    """Take back one allowed hit on ``key`` (a request refused later for another reason)."""
-    slot = _Slot.now(key, 1, window_s)
-    with session_scope(url) as session:
-        session.execute(
-            update(RateLimitRow).where(RateLimitRow.key_hash == slot.digest, RateLimitRow.window_no == slot.window,
-                                       RateLimitRow.hits > 0)
-            .values(hits=RateLimitRow.hits - 1)
-        )
-
-
 def peek(key: str, limit: int, window_s: float, url: str | None = None) -> Decision:
     """Would a hit on ``key`` be allowed now?  Counts nothing."""
     slot = _Slot.now(key, limit, window_s)
-    with session_scope(url) as session:
+    with _limiter_session(url) as session:
         current, previous = _counts(session, slot.digest, slot.window)
     if estimate(current + 1, previous, slot.elapsed, window_s) <= limit:
         return Decision(True, 0.0)

@@ -117,14 +117,6 @@ def test_nonsense_limits_are_refused():
         ratelimit.hit("k", 1, 0)
 
 
-def test_undo_takes_back_one_hit(db_url, at_window_start):
-    at_window_start()
-    hits(db_url, "undo", 2, limit=2)
-    ratelimit.undo("undo", WINDOW, url=db_url)
-    assert ratelimit.hit("undo", 2, WINDOW, url=db_url).allowed
-    assert not ratelimit.hit("undo", 2, WINDOW, url=db_url).allowed
-
-
 def test_migration_0009_goes_down_and_up(db_url):
     from alembic import command
     from sqlalchemy import inspect
