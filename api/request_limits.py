@@ -54,13 +54,15 @@ def content_length(scope: Scope) -> int | None:
     return None
 
 
-async def send_error(send: Send, status: int, code: str, message: str, message_zh: str) -> None:
-    """A complete JSON error response, the project's error body, connection closed after it."""
-    body = json.dumps(error_body(code, message, message_zh), ensure_ascii=False).encode("utf-8")
+async def send_error(send: Send, status: int, body: dict, extra_headers: list[tuple[bytes, bytes]] | None = None
+                     ) -> None:
+    """A complete JSON response with the project's error body ``body`` from middleware.
+    Without ``extra_headers`` the connection closes after it (a request refused unread)."""
+    content = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": body})
+                "headers": headers + (extra_headers if extra_headers is not None else [(b"connection", b"close")])})
+    await send({"type": "http.response.body", "body": content})
 
 
 class RequestLimits:
@@ -79,8 +81,8 @@ class RequestLimits:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
             else:
-                await send_error(send, 400, "bad_encoding", "The URL is not valid UTF-8 once percent-decoded.",
-                                 wording.BAD_URL)
+                await send_error(send, 400, error_body("bad_encoding", "The URL is not valid UTF-8 once percent-decoded.",
+                                                       wording.BAD_URL))
             return
         if scope["type"] == "websocket":  # frames are bounded by the server's --ws-max-size
             await self.app(scope, receive, send)
@@ -117,5 +119,4 @@ class RequestLimits:
             await self._too_large(send)
 
     async def _too_large(self, send: Send) -> None:
-        error = BodyTooLarge(self.max_body_bytes).detail["error"]
-        await send_error(send, 413, error["code"], error["message"], error["message_zh"])
+        await send_error(send, 413, BodyTooLarge(self.max_body_bytes).detail)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import math
 from dataclasses import dataclass
 
@@ -29,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import wording
 from api.errors import error_body
+from api.request_limits import send_error
 from api.sessions import COOKIE, claims_from
 from services import ratelimit
 from services.settings import Settings
@@ -153,8 +153,4 @@ class Throttle:
 
     @staticmethod
     async def _refuse(send: Send, rule: Rule, decision: ratelimit.Decision) -> None:
-        body = json.dumps(refusal_body(rule, decision), ensure_ascii=False).encode("utf-8")
-        await send({"type": "http.response.start", "status": 429,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"retry-after", decision.retry_after_header.encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, 429, refusal_body(rule, decision), [(b"retry-after", decision.retry_after_header.encode())])
