@@ -172,11 +172,12 @@ class IdentityFormValidation(FormValidationAction):
         try:
             await svc.account_summary(account_no)
         except svc.ServiceFailed as failure:
-            if failure.status == 404:
-                dispatcher.utter_message(response="utter_unknown_account_no")
-            else:
+            # An unknown 户号 goes on to the last-four prompt like a known one, and fails
+            # there the same way (the service counts and locks it too): whether a 户号
+            # exists is not told to someone who has not proved they hold it.
+            if failure.status != 404:
                 dispatcher.utter_message(text=failure.message_zh)
-            return {"account_no": None}
+                return {"account_no": None}
         except svc.ServiceUnavailable:
             dispatcher.utter_message(response="utter_identity_unavailable")
             return {"account_no": None}
@@ -196,8 +197,14 @@ class IdentityFormValidation(FormValidationAction):
             dispatcher.utter_message(response="utter_bad_last4")
             return {"last4": None}
         try:
-            check = await svc.verify_identity(account_no, last4)
-        except (svc.ServiceUnavailable, svc.ServiceFailed):
+            check = await svc.verify_identity(account_no, last4, client_of(tracker))
+        except svc.ServiceFailed as failure:
+            if failure.status == 429:  # too many checks: the service says when to come back
+                dispatcher.utter_message(text=failure.message_zh)
+            else:
+                dispatcher.utter_message(response="utter_identity_unavailable")
+            return {"last4": None}
+        except svc.ServiceUnavailable:
             dispatcher.utter_message(response="utter_identity_unavailable")
             return {"last4": None}
         if check["verified"]:
@@ -207,6 +214,13 @@ class IdentityFormValidation(FormValidationAction):
             return {"last4": None, "identity_lock": {"account_no": account_no, "until": check["locked_until"]}}
         dispatcher.utter_message(response="utter_wrong_last4", attempts_left=check["attempts_left"])
         return {"last4": None}
+
+
+def client_of(tracker: Tracker) -> str:
+    """Who is asking, for the service's per-client rate on wrong answers: the tag the
+    gateway derived from the client's IP (``metadata.client``), else the conversation."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return str(metadata.get("client") or f"conversation:{tracker.sender_id}")[:64]
 
 
 async def link_for_agents(conversation_id: str, account_no: str) -> None:

@@ -21,6 +21,8 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.worker.loader import AppLoader
 
+from services import logsafe
+from services.secret_files import refuse_dev_secrets
 from services.settings import get_settings
 
 log = logging.getLogger("powerdesk.actions")
@@ -38,6 +40,7 @@ def create_authenticated_app(actions_package: str) -> Sanic:
     executor = ActionExecutor()
     executor.register_package(actions_package)
     app = create_app(executor)
+    logsafe.install()  # in the worker process too, after Sanic added its handlers
 
     @app.on_request
     async def require_shared_secret(request: Request):
@@ -54,7 +57,8 @@ def main() -> None:
     parser.add_argument("--actions", default="actions")
     parser.add_argument("-p", "--port", type=int, default=5055)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logsafe.install()  # one escaped line per record: customers' words cannot forge log lines
+    refuse_dev_secrets(get_settings(), os.environ.get("SANIC_HOST", "127.0.0.1"))
     loader = AppLoader(factory=partial(create_authenticated_app, args.actions))
     app = loader.load()
     app.prepare(host=os.environ.get("SANIC_HOST", "127.0.0.1"), port=args.port, workers=1, access_log=False)

@@ -71,9 +71,12 @@ def _failure(response: httpx.Response) -> ServiceFailed:
 
 # Billing ----------------------------------------------------------------------------
 
-async def verify_identity(account_no: str, phone_last4: str) -> dict:
-    """{verified, attempts_left, locked_until}: the service counts failures per account."""
-    return await call("POST", f"/billing/accounts/{account_no}/verify", json={"phone_last4": phone_last4})
+async def verify_identity(account_no: str, phone_last4: str, client: str | None = None) -> dict:
+    """{verified, attempts_left, locked_until}: the service counts failures per account
+    and, with ``client`` (who asks), wrong answers per client."""
+    headers = {"X-PowerDesk-Client": client} if client else {}
+    return await call("POST", f"/billing/accounts/{account_no}/verify", json={"phone_last4": phone_last4},
+                      headers=headers)
 
 
 async def link_conversation(conversation_id: str, account_no: str) -> None:
@@ -90,14 +93,24 @@ async def bill_for_month(account_no: str, month: str) -> dict:
     return answer["bills"][0]
 
 
+IN_PROGRESS_RETRIES = 3  # a retried payment may find its first attempt still running (409)
+
+
 async def pay(account_no: str, amount: str, idempotency_key: str, channel: str) -> dict:
-    return await call(
-        "POST",
-        f"/billing/accounts/{account_no}/payments",
-        json={"amount": amount, "channel": channel},
-        headers={"Idempotency-Key": idempotency_key},
-        retries=2,
-    )
+    for attempt in range(IN_PROGRESS_RETRIES + 1):
+        try:
+            return await call(
+                "POST",
+                f"/billing/accounts/{account_no}/payments",
+                json={"amount": amount, "channel": channel},
+                headers={"Idempotency-Key": idempotency_key},
+                retries=2,
+            )
+        except ServiceFailed as failure:
+            if failure.code != "idempotency_key_in_progress" or attempt == IN_PROGRESS_RETRIES:
+                raise
+            await asyncio.sleep(1.0 * (attempt + 1))  # then the same key answers with the payment
+    raise AssertionError("unreachable")
 
 
 async def tariff_overview(province: str) -> dict:

@@ -9,19 +9,20 @@ the services, only the knowledge graph's public FAQ routes are mounted here, und
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import (agent_console, agent_directory, agents, chat, conversation, handoffs, health, nlu, push,
-                 sessions, voice, widget)
+from api import (agent_console, agent_directory, agents, browser_policy, chat, conversation, handoffs, health, nlu,
+                 push, sessions, voice, widget)
 from api.delivery import RecordingSender, run_delivery
 from api.errors import install_error_handlers
 from api.push import WebConnections
 from api.rasa_client import RasaClient
+from api.request_limits import RequestLimits
+from api.throttle import Throttle
 from api.wechat import once as wechat_once
 from api.wechat.endpoint import router as wechat_router
 from api.wechat.sender import wechat_sender
@@ -29,15 +30,19 @@ from services.access_log import install_access_log_masking
 from services.channels import VOICE, WEB, WECHAT
 from services.kg.api import router as kg_router
 from services.kg import service as kg_service
+from services import logsafe
+from services.secret_files import refuse_dev_secrets
 from services.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    refuse_dev_secrets(settings, settings.gateway_host)  # the public dev secrets only on loopback
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_access_log_masking()
+        logsafe.install()
         app.state.rasa = RasaClient(settings.rasa_servers, settings.rasa_timeout_s, settings.rasa_token)
         # Load the FAQ retriever now, not on a customer's first question.
         await run_in_threadpool(kg_service.get_retriever)
@@ -70,9 +75,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wechat_router)  # /wechat: the Official Account's server URL
     app.include_router(agent_directory.router, prefix="/api/v1")  # colleagues to transfer to
     agent_console.install(app)  # /agent: the agents' console (static pages)
+    # Hardening for every route (docs/security.md); the last added runs first:
+    # browser policy → request limits → rate limits → the route.
+    app.add_middleware(Throttle, settings=settings)
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
+    browser_policy.install(app, settings)
     return app
 
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per internal call, URLs and all
+logsafe.install()  # one escaped line per record (and httpx's per-call lines off): customers' words cannot forge log lines
 app = create_app()

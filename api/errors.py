@@ -10,8 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import wording
 from api.schemas import MAX_TEXT_CHARS
 from services.errors import ServiceError
+from services.masking import mask_text
 
 log = logging.getLogger("powerdesk.api")
 
@@ -26,6 +28,10 @@ FIELD_MESSAGES_ZH = {
     "dtmf": "按键内容只能是数字、*和#，最多32个",
     "recognition": "识别结果格式无效（候选文本及0到1之间的置信度）",
 }
+
+
+# Error-type messages that say more than the field's (api/schemas.py raises these types).
+TYPE_MESSAGES_ZH = {"invalid_characters": wording.INVALID_TEXT}
 
 
 def error_body(code: str, message: str, message_zh: str, details: list | None = None) -> dict:
@@ -44,7 +50,9 @@ def _validation_response(exc: RequestValidationError) -> JSONResponse:
         )
     details = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "message": e.get("msg", "")} for e in errors]
     fields = [d["field"].split(".")[0] for d in details]
-    message_zh = "；".join(dict.fromkeys(FIELD_MESSAGES_ZH.get(f, f"参数“{f}”无效") for f in fields)) or "请求参数无效"
+    messages_zh = [TYPE_MESSAGES_ZH.get(e.get("type", "")) or FIELD_MESSAGES_ZH.get(f, f"参数“{f}”无效")
+                   for e, f in zip(errors, fields)]
+    message_zh = "；".join(dict.fromkeys(messages_zh)) or "请求参数无效"
     message = "; ".join(f"{d['field']}: {d['message']}" for d in details) or "Invalid request."
     # json.loads(json.dumps(...)) drops non-serialisable context pydantic may attach.
     return JSONResponse(status_code=422, content=json.loads(json.dumps(error_body("invalid_request", message, message_zh, details), default=str)))
@@ -57,7 +65,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _on_service_error(_request: Request, exc: ServiceError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content=exc.to_dict())
+        # Personal data masked in every error message, whatever the service put in it.
+        body = exc.to_dict()
+        body["error"]["message"] = mask_text(body["error"]["message"])
+        body["error"]["message_zh"] = mask_text(body["error"]["message_zh"])
+        return JSONResponse(status_code=exc.status_code, content=body)
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -72,7 +84,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, mask_text(request.url.path))
         return JSONResponse(
             status_code=500,
             content=error_body("internal_error", "Internal error; it has been logged.", "系统开小差了，请稍后再试。"),

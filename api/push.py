@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.schemas import ChatRequest
 from api.sessions import COOKIE, claims_from
+from api.throttle import check_turn, client_ip, client_tag
 from api.turns import Inbound, handle_turn
 from services.channels import WEB
 from services.conversations import tokens
@@ -108,7 +109,12 @@ async def _on_frame(socket: WebSocket, claims: tokens.SessionClaims, frame: obje
                                     "message": "text must be 1-1000 characters, payload a string of at most 200",
                                     "message_zh": "消息内容不能为空，且不能超过1000个字"})
             return
-        inbound = Inbound(WEB, claims.channel_user_id, request.text, payload=request.payload)
+        settings, ip = socket.app.state.settings, client_ip(socket.scope)
+        if (refusal := await check_turn(settings, ip, claims.channel_user_id)) is not None:
+            await socket.send_json({"type": "error", **refusal["error"]})  # a chat rate limit: try later
+            return
+        inbound = Inbound(WEB, claims.channel_user_id, request.text, {"client": client_tag(ip, settings.session_secret)},
+                          payload=request.payload)
         result = await handle_turn(inbound, socket.app.state.rasa)
         await socket.send_json({"type": "reply", "conversation_id": result.conversation_id,
                                 "messages": [m.model_dump(exclude_none=True) for m in result.messages],

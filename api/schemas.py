@@ -5,13 +5,28 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 MAX_TEXT_CHARS = 1000
 MAX_PAYLOAD_CHARS = 200
 
 
+def storable(text: str) -> bool:
+    """Text every store can hold: no NUL (PostgreSQL refuses it) and no lone surrogate
+    (JSON allows ``"\\ud800"``, UTF-8 cannot encode it)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def customer_text(text: str) -> str:
-    """A customer's message: stripped, not empty, at most MAX_TEXT_CHARS long."""
+    """A customer's message: storable, stripped, not empty, at most MAX_TEXT_CHARS long."""
+    if not storable(text):
+        raise PydanticCustomError("invalid_characters", "text contains a NUL or an unpaired surrogate")
     text = text.strip()
     if not text:
         raise ValueError("text must not be empty")

@@ -78,3 +78,13 @@ HANDOFF_BACK_TO_BOT = "本次人工服务已结束，接下来由智能客服小
 # The satisfaction question (outbox kind "csat", buttons "1分"…"5分" with payloads "1"…"5").
 CSAT_QUESTION = "请为本次人工服务打分：5分非常满意，1分非常不满意。"
 CSAT_THANKS = "感谢您的评价（{score}分），我们会继续改进服务。还有什么可以帮您？"
+# Hardening (api/request_limits.py, api/http_protocol.py, api/throttle.py): requests refused
+# before any route reads them.  Said to whoever sent them, so in plain Chinese.
+BAD_URL = "请求地址格式不正确，请检查后重试。"
+BAD_HTTP = "请求格式不正确，无法处理。"
+URL_TOO_LONG = "请求地址过长，无法处理。"
+HEADERS_TOO_LARGE = "请求头过大，无法处理。"
+BODY_TOO_LARGE = "发送的内容过大，请精简后再试。"
+TOO_MANY_REQUESTS = "您的操作太频繁了，请{wait}后再试。如需帮助也可以拨打95598供电服务热线。"
+TOO_MANY_SESSIONS = "新建对话太频繁了，请{wait}后再试。"
+INVALID_TEXT = "消息中含有无法识别的字符，请修改后重新发送。"

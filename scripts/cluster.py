@@ -48,7 +48,7 @@ class Cluster(Stack):
         rasa = [rasa_process(s, self.model, url, self._endpoints(i), f"rasa-{i + 1}")
                 for i, url in enumerate(s.rasa_servers)]
         actions = [actions_process(url, f"actions-{i + 1}") for i, url in enumerate(self.settings.action_servers)]
-        gateways = [gateway_process(s.gateway_host, port, f"gateway-{i + 1}") for i, port in enumerate(self.gateway_ports)]
+        gateways = [gateway_process(s, s.gateway_host, port, f"gateway-{i + 1}") for i, port in enumerate(self.gateway_ports)]
         return [services_process(s), *rasa, *actions, *gateways]
 
     def start(self, timeout_s: float = 600) -> None:

@@ -99,8 +99,11 @@ def actions_process(action_server_url: str, name: str = "actions") -> Process:
                    f"{action_server_url}/health", {"SANIC_HOST": "127.0.0.1"})
 
 
-def gateway_process(host: str, port: int, name: str = "gateway") -> Process:
-    return Process(name, [str(APP_PYTHON), "-m", "uvicorn", "api.app:app", "--host", host, "--port", str(port)],
+def gateway_process(s: Settings, host: str, port: int, name: str = "gateway") -> Process:
+    return Process(name, [str(APP_PYTHON), "-m", "uvicorn", "api.app:app", "--host", host, "--port", str(port),
+                          # JSON errors, URL and header limits before the app (api/http_protocol.py);
+                          # WebSocket frame size
+                          "--http", "api.http_protocol:GatewayHttpToolsProtocol", "--ws-max-size", str(s.ws_max_bytes)],
                    f"http://127.0.0.1:{port}/healthz")
 
 
@@ -117,7 +120,7 @@ class Stack:
             services_process(s),
             rasa_process(s, self.model, s.rasa_url, s.var_dir / "endpoints.yml"),
             actions_process(s.action_server_url),
-            gateway_process(s.gateway_host, s.gateway_port),
+            gateway_process(s, s.gateway_host, s.gateway_port),
         ]
 
     def write_endpoints(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlparse
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -17,7 +18,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
 from services.access_log import install_access_log_masking
+from services import logsafe
 from services.kg import service as kg_service
+from services.secret_files import refuse_dev_secrets
 from services.settings import Settings, get_settings
 
 
@@ -40,10 +43,12 @@ def include_services(app: FastAPI, prefix: str = "") -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    refuse_dev_secrets(settings, urlparse(settings.services_url).hostname or "")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_access_log_masking()
+        logsafe.install()
         await run_in_threadpool(kg_service.get_retriever)  # not on the first question
         yield
 
@@ -61,4 +66,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+logsafe.install()  # one escaped line per record, as in the gateway
 app = create_app()

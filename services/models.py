@@ -9,3 +9,4 @@ def import_all_models() -> None:
     import services.voice.models  # noqa: F401
     import services.wechat.models  # noqa: F401
     import handoff.models  # noqa: F401
+    import services.ratelimit  # noqa: F401  (the rate_limits table)

@@ -116,6 +116,31 @@ class Settings(BaseSettings):
     rasa_timeout_s: float = 15.0
     service_timeout_s: float = 10.0
 
+    # Hardening (docs/security.md).  Request limits, on every route of the gateway:
+    # a body larger than this is refused (413) before it is read whole; a URL or headers
+    # larger than these are refused by the HTTP parser (api/http_protocol.py, 414 / 431);
+    # a WebSocket frame larger than ws_max_bytes closes the socket (uvicorn --ws-max-size).
+    max_body_bytes: int = 64 * 1024
+    max_url_bytes: int = 8 * 1024
+    max_header_bytes: int = 32 * 1024
+    ws_max_bytes: int = 64 * 1024
+    # Rate limits (services/ratelimit.py, shared by every process; 429 with Retry-After).
+    # Per client IP, on every public route except the channels' signed webhooks:
+    requests_per_ip_per_min: int = 600
+    # Per client IP on creating web sessions, and on chat turns per IP and per session:
+    sessions_per_ip_per_hour: int = 60
+    chat_per_ip_per_min: int = 120
+    chat_per_session_per_min: int = 30
+    # Identity checks (services/billing/identity.py), on top of the lock after wrong answers:
+    # attempts per account, wrong answers per client (the IP the gateway saw, passed on
+    # by the action server), and wrong answers across all accounts (an alarm-level ceiling).
+    identity_checks_per_account_per_hour: int = 20
+    identity_failures_per_client_per_hour: int = 10
+    identity_failures_per_hour: int = 5000
+    # Browser policy (api/browser_policy.py): origins allowed to call the API from a page
+    # (CORS) and to open the WebSocket, comma-separated; empty = same origin only.
+    allowed_origins: str = ""
+
 
     @property
     def rasa_servers(self) -> list[str]:
@@ -134,5 +159,8 @@ def _urls(listed: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings, read once from the environment (and var/secrets/:
+    services/secret_files.py)."""
+    from services.secret_files import checked_secrets_dir
+
+    return Settings(_secrets_dir=checked_secrets_dir(VAR_DIR / "secrets"))

@@ -53,6 +53,11 @@ def throwaway_settings(var_dir: Path, token_prefix: str = "test") -> Settings:
         # after which a retry takes an unanswered push over); the late path is tested on
         # a second gateway with a 10 ms deadline.
         wechat_reply_deadline_s=10.0,
+        # One client (127.0.0.1) runs thousands of conversations here: the per-IP and
+        # per-session rate limits are tested on their own (tests/service/test_hardening_gateway.py).
+        requests_per_ip_per_min=1_000_000, sessions_per_ip_per_hour=1_000_000, chat_per_ip_per_min=1_000_000,
+        chat_per_session_per_min=1_000_000, identity_checks_per_account_per_hour=1_000_000,
+        identity_failures_per_client_per_hour=1_000_000,
     )
 
 

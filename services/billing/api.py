@@ -87,8 +87,9 @@ def post_payment(account_no: str, body: PaymentIn, response: Response,
 
 
 @router.post("/accounts/{account_no}/verify")
-def verify(account_no: str, body: VerifyIn, session: Session = Depends(get_session)) -> dict:
-    return identity.verify_identity(session, account_no, body.phone_last4).to_dict()
+def verify(account_no: str, body: VerifyIn, session: Session = Depends(get_session),
+           client: str | None = Header(default=None, alias="X-PowerDesk-Client", max_length=64)) -> dict:
+    return identity.verify_identity(session, account_no, body.phone_last4, client).to_dict()
 
 
 @router.post("/accounts/by-mobile")

@@ -10,6 +10,15 @@ holds, answers are refused without being compared, so a right guess then reveals
 
 Checks on one account are serialised (the row's lock on PostgreSQL, the single writer on
 SQLite), so parallel wrong answers cannot slip past the limit.
+
+A 户号 that does not exist is checked the same way (its own row, the same count and
+lock; no answer ever matches), so the check does not tell a stranger which 户号 exist.
+
+On top of the lock, rates shared by every process (services/ratelimit.py) refuse a check
+with 429 before it is compared: too many attempts on one account in an hour, too many
+wrong answers from one client (the IP tag the gateway passes on through the action
+server), or too many wrong answers across all accounts (someone trying 户号 by the
+thousand; an alarm-level ceiling, see docs/security.md).
 """
 from __future__ import annotations
 
@@ -23,10 +32,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services import clock
-from services.billing.models import Customer, IdentityCheckRow
-from services.billing.service import get_account
-from services.errors import Invalid
+from services import clock, ratelimit
+from services.billing.models import Account, Customer, IdentityCheckRow
+from services.billing.service import check_account_no
+from services.errors import Invalid, ServiceError
 from services.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -63,7 +72,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def check_phone_last4(phone_last4: str) -> str:
-    if not re.fullmatch(r"\d{4}", phone_last4 or ""):
+    if not re.fullmatch(r"[0-9]{4}", phone_last4 or ""):
         raise Invalid("malformed_phone_last4", "phone_last4 must be 4 digits", "请输入预留手机号的后4位数字。")
     return phone_last4
 
@@ -129,28 +138,75 @@ def _count_failure(row: IdentityCheckRow, now: datetime, max_failures: int, lock
     return IdentityCheck(False, 0, row.locked_until)
 
 
-def _matches(session: Session, customer_id: int, phone_last4: str) -> bool:
-    """Constant-time comparison with the last four digits of the customer's mobile."""
-    mobile = session.scalar(select(Customer.mobile).where(Customer.id == customer_id)) or ""
+def _matches(session: Session, account_no: str, phone_last4: str) -> bool:
+    """Constant-time comparison with the last four digits of the account holder's mobile
+    (an unknown account has none: nothing matches, in the same time)."""
+    mobile = session.scalar(select(Customer.mobile).join(Account, Account.customer_id == Customer.id)
+                            .where(Account.account_no == account_no)) or "----"
     return hmac.compare_digest(mobile[-4:].encode(), phone_last4.encode())
 
 
-def verify_identity(session: Session, account_no: str, phone_last4: str) -> IdentityCheck:
+class TooManyChecks(ServiceError):
+    status_code = 429
+
+    def __init__(self, decision: ratelimit.Decision) -> None:
+        minutes = max(1, int(decision.retry_after_s // 60) + 1)
+        super().__init__("identity_rate_limited",
+                         f"Too many identity checks; retry after {decision.retry_after_header} s",
+                         f"身份核验尝试太频繁，请{minutes}分钟后再试，或回复“转人工”由人工客服为您办理。")
+        self.retry_after_s = decision.retry_after_s
+
+
+def _rates(account_no: str, client: str | None) -> list[tuple[str, int]]:
+    """(key, limit per hour) of the wrong-answer rates that apply to a check."""
+    settings = get_settings()
+    rates = [("identity:failures", settings.identity_failures_per_hour)]
+    if client:
+        rates.append((f"identity:client:{client}", settings.identity_failures_per_client_per_hour))
+    return rates
+
+
+def _refuse_if_over_rate(account_no: str, client: str | None, url: str) -> None:
+    """429 before comparing anything when a rate is used up (checked before the account's
+    row is locked: the limiter writes through its own connection)."""
+    attempts = ratelimit.hit(f"identity:account:{account_no}", get_settings().identity_checks_per_account_per_hour,
+                             3600, url)
+    if not attempts.allowed:
+        raise TooManyChecks(attempts)
+    for key, limit in _rates(account_no, client):
+        decision = ratelimit.peek(key, limit, 3600, url)
+        if not decision.allowed:
+            log.warning("identity checks refused: %s used up", key.split(":")[1])
+            raise TooManyChecks(decision)
+
+
+def _count_wrong_answer(account_no: str, client: str | None, url: str) -> None:
+    for key, limit in _rates(account_no, client):
+        ratelimit.hit(key, limit, 3600, url)
+
+
+def verify_identity(session: Session, account_no: str, phone_last4: str, client: str | None = None) -> IdentityCheck:
     """Check ``phone_last4`` against the account's mobile, counting wrong answers.
 
-    Malformed digits are Invalid (422) and count nothing; an unknown account is NotFound.
-    Commits its own transaction: a counted failure must stick whatever the caller does
-    next, and the row stays locked no longer than the check."""
+    Malformed digits or 户号 are Invalid (422) and count nothing; an unknown 户号 is
+    answered like a known one with a wrong answer.  ``client`` tags who asks (for the
+    per-client rate); a used-up rate is TooManyChecks (429).  Commits its own
+    transaction: a counted failure must stick whatever the caller does next, and the
+    row stays locked no longer than the check."""
     check_phone_last4(phone_last4)
-    account = get_account(session, account_no)
-    customer_id, settings, now = account.customer_id, get_settings(), clock.utcnow()
-    row = _row_for_update(session, account.account_no, now)
-    if (until := lock_in_force(row.locked_until, now)) is not None:
-        result = IdentityCheck(False, 0, until)  # refused unread: a lock reveals nothing
-    elif _matches(session, customer_id, phone_last4):
+    check_account_no(account_no)
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    _refuse_if_over_rate(account_no, client, url)
+    settings, now = get_settings(), clock.utcnow()
+    row = _row_for_update(session, account_no, now)
+    if (locked := lock_in_force(row.locked_until, now)) is not None:
+        result = IdentityCheck(False, 0, locked)  # refused unread: a lock reveals nothing
+    elif _matches(session, account_no, phone_last4):
         row.failures, row.lock_count, row.locked_until = 0, 0, None
         result = IdentityCheck(True, settings.identity_max_failures, None)
     else:
         result = _count_failure(row, now, settings.identity_max_failures, settings.identity_lock_minutes)
     session.commit()
+    if locked is None and not result.verified:
+        _count_wrong_answer(account_no, client, url)
     return result

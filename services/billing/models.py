@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint,
+    Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -103,20 +103,42 @@ class Bill(Base):
 
 
 class Payment(Base):
-    """A payment, at most one per idempotency key (the UNIQUE constraint is the guarantee)."""
+    """A payment, at most one per account and idempotency key within 24 h (the
+    reservation in ``idempotency_keys`` is the guarantee: services/billing/payments.py)."""
 
     __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_account_no_idempotency_key", "account_no", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account_no: Mapped[str] = mapped_column(ForeignKey("accounts.account_no"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money)
     channel: Mapped[str] = mapped_column(String(16))
-    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128))
     # sha256 of (account, amount, channel): the same key with another body is a conflict.
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="succeeded")
     balance_after: Mapped[Decimal] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IdempotencyKeyRow(Base):
+    """A payment's idempotency key, reserved before the payment is taken and kept 24 h.
+
+    The primary key (account, key) lets one request per key in; ``state`` is "running"
+    until the payment is committed with ``payment_id``, then "done".  ``owner`` names the
+    request holding a running reservation, so a request whose reservation was taken over
+    (it ran past ``RUNNING_TIMEOUT``) cannot commit a second payment."""
+
+    __tablename__ = "idempotency_keys"
+
+    account_no: Mapped[str] = mapped_column(ForeignKey("accounts.account_no"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(8))  # "running" | "done"
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class PaymentAllocation(Base):
@@ -137,7 +159,8 @@ class IdentityCheckRow(Base):
 
     __tablename__ = "identity_checks"
 
-    account_no: Mapped[str] = mapped_column(ForeignKey("accounts.account_no"), primary_key=True)
+    # No foreign key: a 户号 that does not exist is counted and locked the same way.
+    account_no: Mapped[str] = mapped_column(String(10), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)  # wrong answers since the last lock or success
     lock_count: Mapped[int] = mapped_column(Integer, default=0)  # locks since the last success
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -25,11 +25,15 @@ from services.billing.tariff import (
     BillBreakdown, TariffPlan, Usage, compute_bill, find_plan, load_tariff,
 )
 from services.errors import Invalid, NotFound
-from services.masking import mask_mobile, mask_name
+from services.masking import mask_account_no, mask_mobile, mask_name
 from services.months import month_of
 
-ACCOUNT_NO = re.compile(r"^\d{10}$")
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# ASCII digits only, the whole string (fullmatch: "$" would let a trailing newline in).
+ACCOUNT_NO = re.compile(r"[0-9]{10}")
+MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+# Months a bill or an estimate can be about: none before this year, none past next year.
+FIRST_MONTH = "2000-01"
+YEARS_AHEAD = 1
 RECENT_BILLS = 6
 
 
@@ -41,7 +45,7 @@ def money(amount: Decimal | None) -> str | None:
 
 
 def check_account_no(account_no: str) -> str:
-    if not ACCOUNT_NO.match(account_no or ""):
+    if not ACCOUNT_NO.fullmatch(account_no or ""):
         raise Invalid(
             "malformed_account_no",
             "An account number (户号) is 10 digits",
@@ -51,8 +55,12 @@ def check_account_no(account_no: str) -> str:
 
 
 def check_month(month: str) -> str:
-    if not MONTH.match(month or ""):
+    if not MONTH.fullmatch(month or ""):
         raise Invalid("malformed_month", "Month must be YYYY-MM, e.g. 2026-10", "月份格式应为YYYY-MM，例如2026-10。")
+    last = f"{clock.today().year + YEARS_AHEAD:04d}-12"
+    if not FIRST_MONTH <= month <= last:
+        raise Invalid("month_out_of_range", f"Month must be between {FIRST_MONTH} and {last}",
+                      f"只能查询{FIRST_MONTH[:4]}年1月至{last[:4]}年12月之间的月份。")
     return month
 
 
@@ -65,7 +73,7 @@ def get_account(session: Session, account_no: str, *, for_update: bool = False) 
     if account is None:
         raise NotFound(
             "account_not_found",
-            f"No account {account_no}",
+            f"No account {mask_account_no(account_no)}",
             "未查询到该户号，请核对户号是否正确。",
         )
     return account

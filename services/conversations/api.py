@@ -17,7 +17,7 @@ router = APIRouter(dependencies=[Depends(require_service_token)])
 
 
 class AccountLink(BaseModel):
-    account_no: str = Field(pattern=r"^\d{10}$")
+    account_no: str = Field(pattern=r"^[0-9]{10}$")
 
 
 @router.put("/{conversation_id}/account", status_code=204)

@@ -23,8 +23,8 @@ from services.forecasting.model import Method
 
 router = APIRouter(dependencies=[Depends(require_service_token)], tags=["forecast"])
 
-Money = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", description="元, two decimals")]
-Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="元, two decimals")]
+Month = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 class ComparedToLastYear(BaseModel):

@@ -19,14 +19,27 @@ def run_migrations() -> None:
             context.run_migrations()
         return
     engine = make_engine(url) if url.startswith("sqlite") else __import__("sqlalchemy").create_engine(url, poolclass=pool.NullPool)
+    sqlite = url.startswith("sqlite")
     with engine.connect() as connection:
+        if sqlite:
+            # A batch migration rebuilds a table (copy, drop, rename); with foreign keys on,
+            # dropping a table others point at fails.  SQLite's own recipe: keys off (only
+            # possible outside a transaction), migrate, then check them all.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
-            render_as_batch=url.startswith("sqlite"),  # SQLite cannot ALTER most things
+            render_as_batch=sqlite,  # SQLite cannot ALTER most things
         )
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
     engine.dispose()
 
 

@@ -43,7 +43,7 @@ class ReportIn(BaseModel):
     kind: Kind
     contact_mobile: str = Field(min_length=1, max_length=20)
     conversation_id: str | None = Field(default=None, min_length=1, max_length=128)
-    account_no: str | None = Field(default=None, pattern=r"^\d{10}$")
+    account_no: str | None = Field(default=None, pattern=r"^[0-9]{10}$")
     description: str | None = Field(default=None, max_length=500)
     province: str | None = Province
     area_type: AreaType | None = None
@@ -99,7 +99,7 @@ def check_report(address: str = Query(min_length=1, max_length=200), kind: Kind 
 def list_tickets(status: Status | None = None, kind: Kind | None = None,
                  district: str | None = Query(default=None, max_length=32),
                  conversation_id: str | None = Query(default=None, max_length=128),
-                 account_no: str | None = Query(default=None, pattern=r"^\d{10}$"),
+                 account_no: str | None = Query(default=None, pattern=r"^[0-9]{10}$"),
                  open: bool = False, limit: int = Query(default=50, ge=1, le=tickets.MAX_PAGE),
                  offset: int = Query(default=0, ge=0, le=tickets.MAX_OFFSET),
                  session: Session = Depends(get_session)) -> TicketList:

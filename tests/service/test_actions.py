@@ -66,11 +66,24 @@ def tracker(slots: dict | None = None, text: str = "", intent: str = "inform", e
     })
 
 
-async def test_unknown_account_is_refused_with_a_hint(services_url: str) -> None:
-    dispatcher = CollectingDispatcher()
-    slots = await ValidateBillForm().validate_account_no("9999999999", dispatcher, tracker(), {})
-    assert slots == {"account_no": None}
-    assert "没有查到" in texts(dispatcher)
+async def test_an_unknown_account_is_asked_for_the_last_four_and_fails_like_a_known_one(services_url: str) -> None:
+    """No oracle: a stranger cannot tell from the replies whether a 户号 exists."""
+    form, replies, known_account = ValidateBillForm(), {}, "1100000001"  # a demo account no other test locks
+    for account_no in ("9999999999", known_account):
+        dispatcher = CollectingDispatcher()
+        slots = await form.validate_account_no(account_no, dispatcher, tracker(), {})
+        assert slots == {"account_no": account_no, "last4": None} and texts(dispatcher) == ""
+        answers = []
+        for _ in range(3):
+            dispatcher = CollectingDispatcher()
+            answers.append((await form.validate_last4("0000", dispatcher, tracker({"account_no": account_no}), {}),
+                            texts(dispatcher)))
+        replies[account_no] = answers
+    unknown, known = replies["9999999999"], replies[known_account]
+    assert [t for _, t in unknown] == [t for _, t in known]  # the same words, attempt by attempt
+    assert "还可以尝试2次" in unknown[0][1]
+    assert unknown[2][0]["identity_lock"]["account_no"] == "9999999999"
+    assert known[2][0]["identity_lock"]["account_no"] == known_account
 
 
 async def test_malformed_account_number_is_refused_before_any_call(services_url: str) -> None:

@@ -105,7 +105,9 @@ def test_verify_identity(client):
     assert wrong.status_code == 200
     assert wrong.json() == {"verified": False, "attempts_left": 2, "locked_until": None}
     assert client.post(url, json={"phone_last4": "56a8"}).status_code == 422
-    assert client.post(f"{BASE}/accounts/3399999999/verify", json={"phone_last4": "5678"}).status_code == 404
+    # An unknown 户号 is answered like a wrong answer (no oracle for strangers).
+    unknown = client.post(f"{BASE}/accounts/3399999999/verify", json={"phone_last4": "5678"})
+    assert unknown.json() == {"verified": False, "attempts_left": 2, "locked_until": None}
 
 
 def test_tariff_table(readonly_client):

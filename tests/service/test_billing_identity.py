@@ -88,7 +88,8 @@ def test_a_right_answer_resets_the_failure_count(client):
 def test_malformed_digits_count_nothing_and_each_account_has_its_own_count(client):
     response = client.post(f"{BASE}/accounts/{ARREARS}/verify", json={"phone_last4": "56a8"})
     assert response.status_code == 422 and response.json()["error"]["code"] == "malformed_phone_last4"
-    assert client.post(f"{BASE}/accounts/3399999999/verify", json={"phone_last4": "0000"}).status_code == 404
+    unknown = client.post(f"{BASE}/accounts/3399999999/verify", json={"phone_last4": "0000"})
+    assert unknown.status_code == 200 and unknown.json()["verified"] is False  # no oracle: like a wrong answer
     lock(client)
     assert answer(client, LOW_BALANCE_LAST4, LOW_BALANCE)["verified"] is True
 
@@ -125,3 +126,31 @@ def test_parallel_wrong_answers_cannot_slip_past_the_limit(db_url, earlier_failu
 def test_lock_duration_doubles_up_to_a_day():
     assert [lock_duration(n, 15.0) for n in range(3)] == [timedelta(minutes=m) for m in (15, 30, 60)]
     assert lock_duration(7, 15.0) == lock_duration(10_000, 15.0) == timedelta(hours=24)
+
+
+def test_an_unknown_account_is_counted_and_locked_like_a_known_one(client):
+    unknown, known = "3399999999", ARREARS
+    for account_no in (unknown, known):
+        answers = [answer(client, "0000", account_no) for _ in range(4)]
+        assert [a["attempts_left"] for a in answers] == [2, 1, 0, 0]
+        assert answers[2]["locked_until"] and answers[3]["locked_until"] == answers[2]["locked_until"]
+
+
+def test_identity_checks_are_rate_limited_per_account_and_per_client(client, monkeypatch):
+    from services.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "identity_checks_per_account_per_hour", 2)
+    monkeypatch.setattr(get_settings(), "identity_failures_per_client_per_hour", 3)
+    assert answer(client, "0000", LOW_BALANCE)["attempts_left"] == 2
+    assert answer(client, "0000", LOW_BALANCE)["attempts_left"] == 1
+    refused = client.post(f"{BASE}/accounts/{LOW_BALANCE}/verify", json={"phone_last4": LOW_BALANCE_LAST4})
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "identity_rate_limited"
+    assert "分钟后再试" in refused.json()["error"]["message_zh"]
+    # One client spraying wrong answers over many accounts is stopped after its third.
+    headers = {"X-PowerDesk-Client": "ip:attacker"}
+    statuses = [client.post(f"{BASE}/accounts/33000000{n:02d}/verify", json={"phone_last4": "0000"},
+                            headers=headers).status_code for n in range(10, 15)]
+    assert statuses == [200, 200, 200, 429, 429]
+    other = client.post(f"{BASE}/accounts/3300000015/verify", json={"phone_last4": "0000"},
+                        headers={"X-PowerDesk-Client": "ip:someone-else"})
+    assert other.status_code == 200

@@ -33,8 +33,11 @@ def test_downgrade_removes_billing_and_upgrade_restores_it(db_url):
     assert not BILLING_TABLES & remaining and "conversations" in remaining
     migrate(db_url)
     assert BILLING_TABLES <= tables(db_url)
+    # Since 0009_hardening the key is reserved per account in idempotency_keys, not UNIQUE here.
     payments = {c["name"] for c in inspect(engine_for(db_url)).get_unique_constraints("payments")}
-    assert "uq_payments_idempotency_key" in payments
+    assert "uq_payments_idempotency_key" not in payments
+    keys = inspect(engine_for(db_url)).get_pk_constraint("idempotency_keys")
+    assert keys["constrained_columns"] == ["account_no", "key"]
 
 
 def test_downgrade_to_0002_removes_only_identity_checks(db_url):
@@ -43,5 +46,5 @@ def test_downgrade_to_0002_removes_only_identity_checks(db_url):
     assert tables(db_url) & BILLING_TABLES == BILLING_TABLES - {"identity_checks"}
     migrate(db_url)
     assert "identity_checks" in tables(db_url)
-    keys = inspect(engine_for(db_url)).get_foreign_keys("identity_checks")
-    assert [(k["constrained_columns"], k["referred_table"]) for k in keys] == [(["account_no"], "accounts")]
+    # 0009_hardening dropped the foreign key: unknown 户号 are counted and locked too.
+    assert inspect(engine_for(db_url)).get_foreign_keys("identity_checks") == []

@@ -136,7 +136,7 @@ def test_unknown_malformed_and_unauthorized(reader):
     response = reader.get(f"{BASE}/3399999999")
     assert response.status_code == 404
     error = response.json()["error"]
-    assert error["code"] == "account_not_found" and error["message"] == "No account 3399999999" and error["message_zh"]
+    assert error["code"] == "account_not_found" and error["message"] == "No account 339****999" and error["message_zh"]  # masked (PII)
     for bad in ("12345", "33000000ab", "33000000012"):
         response = reader.get(f"{BASE}/{bad}")
         assert response.status_code == 422 and response.json()["error"]["code"] == "malformed_account_no"

@@ -1,7 +1,7 @@
 """voice: per-call state of the voice channel, shared by every gateway process
 
 Revision ID: 0010_voice
-Revises: 0008_wechat
+Revises: 0009_hardening
 Create Date: 2026-12-03
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0010_voice'
-down_revision = '0008_wechat'
+down_revision = '0009_hardening'
 branch_labels = None
 depends_on = None
 
