@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.widget import security_headers
 
@@ -49,15 +51,32 @@ def _is_console(path: str) -> bool:
     return path == PREFIX or path.startswith(f"{PREFIX}/")
 
 
+class ConsoleHeaders:
+    """Adds the console's security headers to every response under /agent.  A plain ASGI
+    middleware (not starlette's BaseHTTPMiddleware), so a request body refused while it
+    streams in (api/request_limits.py) still reaches the app's error handler."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_console(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def install(app: FastAPI) -> None:
     """Serve the console under /agent, with its security headers on every response."""
     app.include_router(router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=CONSOLE_DIR), name="agent-static")
-
-    @app.middleware("http")
-    async def console_security_headers(request: Request, call_next) -> Response:
-        response = await call_next(request)
-        if _is_console(request.url.path):
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(ConsoleHeaders)

@@ -10,8 +10,8 @@ Several gateway processes deliver from the same table: each first *claims* a due
 (a conditional update that moves its next attempt ``CLAIM_S`` ahead; only one process's
 update matches), so a channel with side effects (WeChat's API, a call) is not sent the
 same message twice at once.  A web customer's messages are claimed only by the process
-holding their socket (the others skip them); one that finds the socket gone after all
-releases the message, due again after ``UNREACHABLE_RETRY_S``.
+holding their socket (the others skip them); a claimed message that was not sent after
+all (the socket closed meanwhile) is released, due again at once.
 """
 from __future__ import annotations
 
@@ -33,7 +33,6 @@ MAX_BACKOFF_S = 300
 # How long a gateway process holds a message it is delivering; if it dies meanwhile,
 # another process delivers the message once the claim lapses.
 CLAIM_S = 60
-UNREACHABLE_RETRY_S = 1.0  # the customer may be connected to another gateway process
 
 
 @dataclass(frozen=True)
@@ -95,12 +94,12 @@ def claim_due(limit: int = 100, held_here: dict[str, set[str]] | None = None) ->
     return [message for message in due(limit, held_here) if claim(message.id)]
 
 
-def release(message_id: int, after_s: float = UNREACHABLE_RETRY_S) -> None:
-    """Give a claimed message back: due again after ``after_s`` (no attempt counted)."""
+def release(message_id: int) -> None:
+    """Give a claimed message back, due again at once (no attempt counted)."""
     with session_scope() as session:
         row = session.get(OutboxMessage, message_id)
         if row is not None and row.status == PENDING:
-            row.next_attempt_at = clock.utcnow() + timedelta(seconds=after_s)
+            row.next_attempt_at = clock.utcnow()
 
 
 def unacknowledged(channel: str, channel_user_id: str) -> list[Outgoing]:
