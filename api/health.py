@@ -9,6 +9,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from services.db import default_engine
+from services.settings import Settings
 
 router = APIRouter()
 
@@ -37,6 +38,13 @@ async def any_ok(urls) -> bool:
     return False
 
 
+async def action_servers_up(settings: Settings) -> bool:
+    """At least one action server answers.  The turn pipeline asks it beside every turn:
+    with the action servers down, Rasa still answers (its default fallback, once a form or
+    a custom action fails), and that answer must not pass for the bot's."""
+    return await any_ok(f"{url}/health" for url in settings.action_servers)
+
+
 @router.get("/healthz")
 async def healthz(request: Request) -> JSONResponse:
     settings = request.app.state.settings
@@ -44,7 +52,7 @@ async def healthz(request: Request) -> JSONResponse:
         "gateway": "up",
         "database": "up" if await run_in_threadpool(database_is_up) else "down",
         "rasa": "up" if await request.app.state.rasa.is_ready() else "down",
-        "action_server": "up" if await any_ok(f"{url}/health" for url in settings.action_servers) else "down",
+        "action_server": "up" if await action_servers_up(settings) else "down",
         "services": "up" if await http_ok(f"{settings.services_url}/healthz") else "down",
     }
     for name, check in request.app.state.extra_health_checks.items():

@@ -11,6 +11,7 @@ loses nothing: it is marked "failed" and waits for a replay or a human.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from api import handoff_flow, wording
+from api.health import action_servers_up
 from api.rasa_client import BotUnavailable, RasaClient
 from api.render import NUMBERED_CHOICE_CHANNELS, buttons_of, chosen_payload
 from api.schemas import BotMessage, Button
@@ -115,9 +117,12 @@ async def handle_turn(inbound: Inbound, rasa: RasaClient) -> TurnResult:
         if conversation.idle_s > get_settings().verification_idle_min * 60:
             await rasa.append_events(conversation.id, FORGET_VERIFICATION)
         metadata = {**inbound.metadata, "channel": inbound.channel}
-        messages, handoff = to_bot_messages(await rasa.send(conversation.id, bot_text(inbound, conversation), metadata))
-        if not messages:
-            raise BotUnavailable("the bot produced no reply (action server down?)")
+        replies, actions_up = await asyncio.gather(
+            rasa.send(conversation.id, bot_text(inbound, conversation), metadata),
+            action_servers_up(get_settings()))
+        messages, handoff = to_bot_messages(replies)
+        if not messages or not actions_up:
+            raise BotUnavailable("the bot produced no reply" if actions_up else "no action server answers")
     except BotUnavailable as exc:
         log.error("bot unavailable for %s: %s", conversation.id, exc)
         await run_in_threadpool(store.mark_status, inbound_id, "failed")

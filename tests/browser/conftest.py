@@ -3,6 +3,10 @@
 Playwright's own browser download cannot work on these machines, so it launches
 ``/usr/bin/chromium`` (installed by ``make system``, part of ``make test``).
 Screenshots of what a person would see go to ``reports/screenshots/``.
+
+The browser lives for one test module: Playwright's sync API runs an event loop in this
+thread while it is open, and the suite's asyncio tests after the browser tests need the
+thread free of it.
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = REPO_ROOT / "reports" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail("no /usr/bin/chromium: run `make system` (make test does it)")

@@ -11,7 +11,7 @@ import pytest
 from api.rasa_client import RasaClient
 from api.render import render_voice, render_wechat
 from api.turns import Inbound, TurnResult, handle_turn
-from scripts.stack import Stack
+from scripts.stack import Stack, settings_env
 from services.settings import get_settings
 
 pytestmark = pytest.mark.conversation
@@ -19,8 +19,9 @@ pytestmark = pytest.mark.conversation
 
 @pytest.fixture
 def pipeline(stack: Stack, monkeypatch) -> Iterator[RasaClient]:
-    """handle_turn in this process, on the stack's database and Rasa."""
-    monkeypatch.setenv("POWERDESK_DATABASE_URL", stack.settings.database_url)
+    """handle_turn in this process, with the stack's settings (its database, Rasa and action server)."""
+    for name, value in settings_env(stack.settings).items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     yield RasaClient(stack.settings.rasa_url, 60, stack.settings.rasa_token)
     get_settings.cache_clear()
