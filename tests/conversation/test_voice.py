@@ -333,8 +333,8 @@ def test_the_reference_client_plays_a_scripted_call(gateway_url: str, stack: Sta
     assert refused.returncode == 1 and "voice_gateway_unauthorized" in refused.stderr
 
 
-@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 def test_the_reference_client_renders_prompts_to_wav(gateway_url: str, stack: Stack, tmp_path: Path) -> None:
+    assert shutil.which("espeak-ng"), "espeak-ng is missing: `make system` installs it (make test does)"
     played = run_reference_client(gateway_url, stack.settings.voice_gateway_token, "--wav-dir", str(tmp_path))
     assert played.returncode == 0, played.stderr
     prompts = [line for line in played.stdout.splitlines() if line.startswith("系统：")]
