@@ -57,6 +57,8 @@ def rules_from(settings: Settings) -> list[Rule]:
         Rule("chat_ip", post, ("/api/v1/chat",), "ip", settings.chat_per_ip_per_min, 60, wording.TOO_MANY_REQUESTS),
         Rule("chat_session", post, ("/api/v1/chat",), "session", settings.chat_per_session_per_min, 60,
              wording.TOO_MANY_REQUESTS),
+        Rule("agent_login_ip", post, ("/api/v1/agents/login",), "ip", settings.agent_logins_per_ip_per_hour, 3600,
+             wording.TOO_MANY_LOGINS),
     ]
 
 

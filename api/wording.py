@@ -87,4 +87,6 @@ HEADERS_TOO_LARGE = "请求头过大，无法处理。"
 BODY_TOO_LARGE = "发送的内容过大，请精简后再试。"
 TOO_MANY_REQUESTS = "您的操作太频繁了，请{wait}后再试。如需帮助也可以拨打95598供电服务热线。"
 TOO_MANY_SESSIONS = "新建对话太频繁了，请{wait}后再试。"
+# Agents' log-in attempts from one address (the console shows it).
+TOO_MANY_LOGINS = "登录尝试过于频繁，请{wait}后再试。"
 INVALID_TEXT = "消息中含有无法识别的字符，请修改后重新发送。"

@@ -3,8 +3,8 @@
 Log-in failures count per agent: after ``agent_login_max_failures`` wrong passwords in a
 row the agent's log-in is locked for ``agent_login_lock_min`` minutes (every gateway
 process sees the same count: it is a column).  A wrong user name costs a hash too, so
-timing does not tell which user names exist.
-TODO(lead): a per-client-address limit through services/ratelimit.py (hardening branch).
+timing does not tell which user names exist.  Attempts from one client address, whatever
+the names, are limited by the gateway's throttle (api/throttle.py, ``agent_login_ip``).
 """
 from __future__ import annotations
 

@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     sessions_per_ip_per_hour: int = 60
     chat_per_ip_per_min: int = 120
     chat_per_session_per_min: int = 30
+    # Per client IP on agents' log-in attempts (the per-agent lock after wrong passwords
+    # is handoff/agents.py's): guessing across many agent names from one address.
+    agent_logins_per_ip_per_hour: int = 60
     # Identity checks (services/billing/identity.py), on top of the lock after wrong answers:
     # attempts per account, wrong answers per client (the IP the gateway saw, passed on
     # by the action server), and wrong answers across all accounts (an alarm-level ceiling).

@@ -20,7 +20,7 @@ from scripts.stack import MODEL_PATH, Stack
 from services.billing.models import Account, Customer as CustomerRow
 from services.billing.seed import seed
 from services.db import migrate, session_scope
-from services.settings import REPO_ROOT, Settings
+from services.settings import REPO_ROOT, Settings, get_settings
 from tests.postgres import free_port
 
 SEED_ACCOUNTS = 200
@@ -57,7 +57,7 @@ def throwaway_settings(var_dir: Path, token_prefix: str = "test") -> Settings:
         # per-session rate limits are tested on their own (tests/service/test_hardening_gateway.py).
         requests_per_ip_per_min=1_000_000, sessions_per_ip_per_hour=1_000_000, chat_per_ip_per_min=1_000_000,
         chat_per_session_per_min=1_000_000, identity_checks_per_account_per_hour=1_000_000,
-        identity_failures_per_client_per_hour=1_000_000,
+        identity_failures_per_client_per_hour=1_000_000, agent_logins_per_ip_per_hour=1_000_000,
     )
 
 
@@ -106,6 +106,16 @@ class Customer:
     @staticmethod
     def text_of(reply: dict) -> str:
         return "\n".join(m["text"] for m in reply["messages"])
+
+
+@pytest.fixture
+def stack_db(stack: Stack, monkeypatch) -> Iterator[Settings]:
+    """This process's store and service functions on the stack's database (to check what
+    the gateway stored, or to set up what a test needs); yields the stack's settings."""
+    monkeypatch.setenv("POWERDESK_DATABASE_URL", stack.settings.database_url)
+    get_settings.cache_clear()
+    yield stack.settings
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -16,22 +16,13 @@ from handoff import agents
 from handoff.models import Complaint, Handoff
 from services.db import session_scope
 from services.outbox.models import OutboxMessage
-from services.settings import Settings, get_settings
-from tests.stack import Customer, Stack
+from services.settings import Settings
+from tests.stack import Customer
 
 pytestmark = pytest.mark.conversation
 PASSWORD = "handoff-test-password"
 POSTPAID_ARREARS = ("3300000001", "5678")
 NOT_SURE = "不太确定您问的是哪一项"
-
-
-@pytest.fixture
-def stack_db(stack: Stack, monkeypatch) -> Settings:
-    """The handoff's plain functions in this process read the stack's database."""
-    monkeypatch.setenv("POWERDESK_DATABASE_URL", stack.settings.database_url)
-    get_settings.cache_clear()
-    yield stack.settings
-    get_settings.cache_clear()
 
 
 @pytest.fixture

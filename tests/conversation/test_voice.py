@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -62,15 +61,6 @@ class AsrGateway:
             reply = self.say("继续")
             heard += reply["speak"]["text"]
         return heard
-
-
-@pytest.fixture
-def stack_db(stack: Stack, monkeypatch) -> Iterator[None]:
-    """This process reads the stack's database (to check what the gateway stored)."""
-    monkeypatch.setenv("POWERDESK_DATABASE_URL", stack.settings.database_url)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 @pytest.fixture

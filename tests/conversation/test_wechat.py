@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ from services.conversations import store as conversations
 from services.conversations.models import Conversation
 from services.db import session_scope
 from services.outbox.models import OutboxMessage
-from services.settings import REPO_ROOT, Settings, get_settings
+from services.settings import REPO_ROOT, Settings
 from services.wechat import store as pushes
 from tests.fake_wechat import FakeWeChatApi
 from tests.postgres import free_port
@@ -75,15 +74,6 @@ def slow_gateway(stack: Stack, wechat_api: FakeWeChatApi) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-@pytest.fixture
-def stack_db(stack: Stack, monkeypatch) -> Iterator[None]:
-    """This process's store functions on the stack's database (to check what happened)."""
-    monkeypatch.setenv("POWERDESK_DATABASE_URL", stack.settings.database_url)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 class WeChat:

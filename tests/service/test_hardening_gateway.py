@@ -19,6 +19,7 @@ from tests.postgres import free_port
 
 LIMITS = {"POWERDESK_MAX_BODY_BYTES": "4096", "POWERDESK_SESSIONS_PER_IP_PER_HOUR": "5",
           "POWERDESK_CHAT_PER_SESSION_PER_MIN": "4", "POWERDESK_CHAT_PER_IP_PER_MIN": "6",
+          "POWERDESK_AGENT_LOGINS_PER_IP_PER_HOUR": "3",
           "POWERDESK_ALLOWED_ORIGINS": "https://www.example-grid.cn"}
 
 
@@ -109,6 +110,16 @@ def test_session_creation_is_limited_per_ip(gateway: TestClient):
     answers = [gateway.post("/api/v1/sessions", json={"channel": "web"}) for _ in range(6)]
     assert [a.status_code for a in answers] == [201] * 5 + [429]
     assert "新建对话太频繁" in assert_error(answers[-1], 429, "rate_limited")["message_zh"]
+
+
+def test_agent_log_in_attempts_are_limited_per_address_whatever_the_names(gateway: TestClient):
+    """Guessing across many agent names from one address (each name's own lock after wrong
+    passwords is handoff/agents.py's)."""
+    answers = [gateway.post("/api/v1/agents/login", json={"username": f"guess{n}", "password": "x" * 12})
+               for n in range(4)]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+    assert "登录尝试过于频繁" in assert_error(answers[-1], 429, "rate_limited")["message_zh"]
+    assert int(answers[-1].headers["retry-after"]) > 0
 
 
 def test_security_headers_on_every_answer(gateway: TestClient):

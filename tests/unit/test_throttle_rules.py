@@ -21,9 +21,14 @@ def test_session_creation_is_limited_per_ip():
     assert names("POST", "/api/v1/sessions") == ["requests_ip", "sessions_ip"]
 
 
-@pytest.mark.parametrize("path", ["/agent", "/api/v1/handoffs/7", "/api/v1/agents/login", "/chat", "/api/v1/ws"])
+@pytest.mark.parametrize("path", ["/agent", "/api/v1/handoffs/7", "/chat", "/api/v1/ws"])
 def test_routes_added_by_other_branches_get_the_per_ip_ceiling(path):
     assert names("POST", path) == ["requests_ip"] and names(None, path) == ["requests_ip"]
+
+
+def test_agent_log_in_attempts_are_limited_per_ip_too():
+    assert names("POST", "/api/v1/agents/login") == ["requests_ip", "agent_login_ip"]
+    assert names("GET", "/api/v1/agents/me") == ["requests_ip"]
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/wechat", "/wechat/callback", "/api/v1/voice", "/api/v1/voice/turn"])
