@@ -236,6 +236,8 @@ def announce_initial_supervisor() -> None:
 def banner(settings: Settings, stack: Stack, seconds: float) -> str:
     base = f"http://{settings.gateway_host}:{settings.gateway_port}"
     return (f"PowerDesk is up after {seconds:.0f} s:\n"
+            f"  chat widget   {base}/chat\n"
+            f"  agent console {base}/agent  (first supervisor: var/initial-agent.json)\n"
             f"  chat API      POST {base}/api/v1/chat\n"
             f"  NLU parse     POST {base}/api/v1/nlu/parse\n"
             f"  health        GET  {base}/healthz\n"

@@ -70,7 +70,15 @@ def _sessionmaker(url: str) -> sessionmaker[Session]:
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""
-    session = _sessionmaker(url or get_settings().database_url)()
+    with transaction(_sessionmaker(url or get_settings().database_url)) as session:
+        yield session
+
+
+@contextmanager
+def transaction(maker: sessionmaker[Session]) -> Iterator[Session]:
+    """A session from ``maker`` that commits on success and rolls back on any error (the
+    rate limiter uses it with its own engine)."""
+    session = maker()
     try:
         yield session
         session.commit()

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from services import clock
-from services.db import Base, make_engine
+from services.db import Base, make_engine, transaction
 from services.settings import get_settings
 
 # Rows whose windows ended this many windows ago are no longer read and may be deleted.
@@ -80,15 +80,8 @@ def _sessionmaker(url: str) -> sessionmaker[Session]:
 @contextmanager
 def _limiter_session(url: str | None = None) -> Iterator[Session]:
     """A session on the limiter's engine that commits on success, rolls back on error."""
-    session = _sessionmaker(url or get_settings().database_url)()
-    try:
+    with transaction(_sessionmaker(url or get_settings().database_url)) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 @dataclass(frozen=True)

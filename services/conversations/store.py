@@ -80,7 +80,8 @@ def _end(conversation: Conversation, reason: str) -> None:
 
 def open_conversation(channel: str, channel_user_id: str) -> OpenConversation:
     """The channel user's current conversation, or a new one when there is none or the
-    last one has been idle longer than the timeout (it is ended, reason "inactivity")."""
+    last one has been idle longer than the timeout (it is ended, reason "inactivity");
+    a conversation handed to a human never times out while the handoff is open."""
     timeout = timedelta(minutes=get_settings().conversation_timeout_min)
     with session_scope() as session:
         conversation = _current(session, channel, channel_user_id)
