@@ -6,12 +6,15 @@ PY311 ?= $(shell command -v python3.11 || command -v python3)
 
 .PHONY: run run-cluster test setup model kg db eval-nlu eval-kg eval-dialogues eval-forecast bench system lock clean audit-facts
 
-run: setup model kg db
+# The model, the knowledge graph and the database are independent: built side by side.
+run: setup
+	@$(MAKE) --no-print-directory -j3 model kg db
 	$(APP_PY) -m scripts.stack
 
 # Two gateways, two Rasa servers and two action servers over a throw-away PostgreSQL
 # (services' database, Rasa's tracker store) and Redis (Rasa's lock store): scripts/cluster.py.
-run-cluster: setup model kg system
+run-cluster: setup
+	@$(MAKE) --no-print-directory -j3 model kg system
 	$(APP_PY) -m scripts.cluster
 
 # The whole suite, then the billing and dialogue tests again with the one clock moved a
@@ -21,7 +24,8 @@ CLOCK_TESTS := tests/service/test_billing_api.py tests/service/test_billing_paym
 	tests/service/test_actions.py tests/conversation/test_dialogue.py \
 	tests/conversation/test_account_questions.py tests/conversation/test_money_safety.py
 
-test: setup model kg system
+test: setup
+	@$(MAKE) --no-print-directory -j3 model kg system
 	$(APP_PY) -m pytest
 	$(APP_PY) -m pytest --clock=year-ahead $(CLOCK_TESTS)
 	$(APP_PY) -m pytest --clock=month-end $(CLOCK_TESTS)
