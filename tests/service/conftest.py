@@ -98,6 +98,16 @@ def shared_db_url(request, tmp_path_factory) -> Iterator[str]:
     _drop(request, url)
 
 
+@pytest.fixture
+def db(db_url: str, monkeypatch) -> Iterator[str]:
+    """``db_url`` as the process's own database (POWERDESK_DATABASE_URL): for tests of
+    service functions that read it from the settings rather than take a session."""
+    monkeypatch.setenv("POWERDESK_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    yield db_url
+    get_settings.cache_clear()
+
+
 def make_app(db_url: str) -> FastAPI:
     """An app with the billing router where the services' process mounts it, on ``db_url``."""
     from services.billing.api import get_session, router

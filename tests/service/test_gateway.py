@@ -7,26 +7,17 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from services import clock
 from handoff import queue as handoff_queue
 from services.conversations import store
-from services.db import migrate
 from services.settings import get_settings
-from tests.postgres import free_port
+from tests.gateway import offline_gateway
 
 
 @pytest.fixture
 def gateway(tmp_path, monkeypatch) -> Iterator[TestClient]:
-    """A gateway whose Rasa and action server are down (nothing listens there)."""
-    monkeypatch.setenv("POWERDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'gateway.db'}")
-    monkeypatch.setenv("POWERDESK_RASA_URL", f"http://127.0.0.1:{free_port()}")
-    monkeypatch.setenv("POWERDESK_ACTION_SERVER_URL", f"http://127.0.0.1:{free_port()}")
-    get_settings.cache_clear()
-    migrate()
-    with TestClient(create_app(get_settings()), raise_server_exceptions=False) as client:
+    with offline_gateway(tmp_path, monkeypatch) as client:
         yield client
-    get_settings.cache_clear()
 
 
 def new_session(client: TestClient) -> dict:

@@ -4,7 +4,6 @@ profile, unmask and its audit, complaints, callbacks and the satisfaction score.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,13 +17,10 @@ from services.settings import get_settings
 DEMO_ACCOUNT = "3300000001"  # services/billing/demo_accounts.yml: 13800005678
 
 
-@pytest.fixture
-def db(db_url: str, monkeypatch) -> Iterator[str]:
-    monkeypatch.setenv("POWERDESK_DATABASE_URL", db_url)
+@pytest.fixture(autouse=True)
+def open_around_the_clock(monkeypatch) -> None:
+    """The queue's opening hours must not depend on when the suite runs."""
     monkeypatch.setenv("POWERDESK_HANDOFF_HOURS", "00:00-23:59")
-    get_settings.cache_clear()
-    yield db_url
-    get_settings.cache_clear()
 
 
 def conversation() -> str:

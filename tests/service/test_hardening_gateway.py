@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from api.app import create_app
 from services.conversations.models import Message
-from services.db import migrate, session_scope
+from services.db import session_scope
 from services.secret_files import InsecureConfiguration, checked_secrets_dir, refuse_dev_secrets
 from services.settings import Settings, get_settings
-from tests.postgres import free_port
+from tests.gateway import offline_gateway
 
 LIMITS = {"POWERDESK_MAX_BODY_BYTES": "4096", "POWERDESK_SESSIONS_PER_IP_PER_HOUR": "5",
           "POWERDESK_CHAT_PER_SESSION_PER_MIN": "4", "POWERDESK_CHAT_PER_IP_PER_MIN": "6",
@@ -26,16 +26,8 @@ LIMITS = {"POWERDESK_MAX_BODY_BYTES": "4096", "POWERDESK_SESSIONS_PER_IP_PER_HOU
 @pytest.fixture
 def gateway(tmp_path, monkeypatch) -> Iterator[TestClient]:
     """A gateway with small limits, whose Rasa and action server are down."""
-    monkeypatch.setenv("POWERDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'gateway.db'}")
-    monkeypatch.setenv("POWERDESK_RASA_URL", f"http://127.0.0.1:{free_port()}")
-    monkeypatch.setenv("POWERDESK_ACTION_SERVER_URL", f"http://127.0.0.1:{free_port()}")
-    for name, value in LIMITS.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    migrate()
-    with TestClient(create_app(get_settings()), raise_server_exceptions=False) as client:
+    with offline_gateway(tmp_path, monkeypatch, LIMITS) as client:
         yield client
-    get_settings.cache_clear()
 
 
 def token(client: TestClient) -> str:

@@ -10,25 +10,19 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.app import create_app
 from api.delivery import RecordingSender
 from services.conversations import store as conversations
 from services.db import migrate, session_scope
 from services.outbox import store as outbox
 from services.outbox.models import OutboxMessage
 from services.settings import get_settings
-from tests.postgres import free_port
+from tests.gateway import offline_gateway
 
 
 @pytest.fixture
 def gateway(tmp_path, monkeypatch) -> Iterator[TestClient]:
-    monkeypatch.setenv("POWERDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'gateway.db'}")
-    monkeypatch.setenv("POWERDESK_RASA_URL", f"http://127.0.0.1:{free_port()}")
-    get_settings.cache_clear()
-    migrate()
-    with TestClient(create_app(get_settings()), raise_server_exceptions=False) as client:
+    with offline_gateway(tmp_path, monkeypatch) as client:
         yield client
-    get_settings.cache_clear()
 
 
 def row(message_id: int) -> OutboxMessage:

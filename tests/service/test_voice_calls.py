@@ -3,7 +3,6 @@ agent gets with a transferred call, and the caller lookup on the billing API: on
 SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 from alembic import command
@@ -13,21 +12,12 @@ from alembic.migration import MigrationContext
 from services.conversations import store
 from services.db import Base, engine_for, migrate
 from services.errors import Conflict, NotFound
-from services.settings import get_settings
 from services.voice import calls
 from services.voice.summary import call_summary
 from tests.service.test_billing_migration import alembic_config, tables
 
 
-@pytest.fixture
-def database(db_url: str, monkeypatch) -> Iterator[str]:
-    monkeypatch.setenv("POWERDESK_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    yield db_url
-    get_settings.cache_clear()
-
-
-def test_a_call_keeps_its_state_until_it_ends(database: str) -> None:
+def test_a_call_keeps_its_state_until_it_ends(db: str) -> None:
     call = calls.start_call("fs-1", "13800005678", "95598", ["3300000001"])
     assert call.conversation_id and not call.ended and call.no_input_count == 0
     with pytest.raises(Conflict):
@@ -51,7 +41,7 @@ def test_a_call_keeps_its_state_until_it_ends(database: str) -> None:
         calls.get_call("never-started")
 
 
-def test_an_event_id_is_claimed_once(database: str) -> None:
+def test_an_event_id_is_claimed_once(db: str) -> None:
     calls.start_call("fs-4", None, None, [])
     assert calls.claim_event("fs-4", "e1") is True
     assert calls.claim_event("fs-4", "e1") is False  # the retry
@@ -64,7 +54,7 @@ def test_an_event_id_is_claimed_once(database: str) -> None:
     assert calls.claim_event("fs-4", "e2") is False
 
 
-def test_the_summary_masks_who_calls_and_what_they_keyed(database: str) -> None:
+def test_the_summary_masks_who_calls_and_what_they_keyed(db: str) -> None:
     call = calls.start_call("fs-2", "13800005678", "95598", [])
     inbound = store.record_inbound(call.conversation_id, "我想查电费")
     store.record_replies(call.conversation_id, inbound, ["请说出您的10位户号。"])

@@ -2,11 +2,9 @@
 keeps two gateway processes from sending one message twice, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -17,17 +15,8 @@ from services.conversations import store as conversations
 from services.db import Base, engine_for, migrate, session_scope
 from services.outbox import store as outbox
 from services.outbox.models import OutboxMessage
-from services.settings import get_settings
 from services.wechat import store as pushes
 from tests.service.test_billing_migration import alembic_config, tables
-
-
-@pytest.fixture
-def db(db_url: str, monkeypatch) -> Iterator[str]:
-    monkeypatch.setenv("POWERDESK_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    yield db_url
-    get_settings.cache_clear()
 
 
 def test_a_push_is_claimed_once_even_when_retries_race(db: str) -> None:
