@@ -118,7 +118,9 @@ class GatewayPath:
         async def say(text: str) -> str:
             reply = await client.post("/api/v1/chat", json={"text": text}, headers=headers)
             body = reply.json() if reply.status_code == 200 else {}
-            if reply.status_code != 200 or body.get("error") or not body.get("messages"):
+            if body.get("error"):  # the gateway's apology, e.g. bot_unavailable after its Rasa timeout
+                raise TurnFailed(f"answered with the apology, error {body['error']!r}")
+            if reply.status_code != 200 or not body.get("messages"):
                 raise TurnFailed(f"{reply.status_code} {reply.text[:160]}")
             return "\n".join(m.get("text") or "" for m in body["messages"])
 

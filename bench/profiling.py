@@ -1,6 +1,8 @@
 """Where a process spends its CPU: py-spy samples it while the load runs, and the
 samples (py-spy's "raw" collapsed stacks: ``frame;frame;… count``) are summed here.
 
+Samples are of threads holding the GIL, i.e. running Python (C work that releases the
+GIL, such as TensorFlow's kernels or SQLite's, is not in them: /proc's CPU time is).
 Two views: the functions that were on the CPU themselves (self time, the leaf frame)
 and the share of samples in which an area (a package, or the project's own folders)
 was anywhere on the stack (inclusive).  Pure functions but :func:`record`.
@@ -101,8 +103,10 @@ def py_spy() -> str | None:
 
 def record(pid: int, seconds: int, out: Path, rate: int = 100) -> subprocess.Popen:
     """Start py-spy sampling ``pid`` and its children for ``seconds`` into ``out`` (raw
-    collapsed stacks).  py-spy pauses the process for each sample (a consistent stack;
-    its non-blocking mode misreads threads waiting in C code as busy)."""
+    collapsed stacks).  Only samples of a thread holding the GIL are kept (``--gil``):
+    py-spy's own idle detection counts threads parked in a lock or in uvloop's poll as
+    busy, and a thread holding the GIL is running Python.  py-spy pauses the process for
+    each sample, so that a stack is read whole."""
     return subprocess.Popen([py_spy() or "py-spy", "record", "--pid", str(pid), "--duration", str(seconds),
-                             "--rate", str(rate), "--subprocesses", "--full-filenames", "--format", "raw",
+                             "--rate", str(rate), "--subprocesses", "--gil", "--full-filenames", "--format", "raw",
                              "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
