@@ -66,14 +66,15 @@ def self_time(stacks: Counter[tuple[str, ...]], top: int = 12) -> list[tuple[str
     return [(frame, count / total) for frame, count in leaves.most_common(top)]
 
 
-def inclusive_areas(stacks: Counter[tuple[str, ...]], top: int = 12) -> list[tuple[str, float]]:
-    """The areas with the largest share of samples in which they appear anywhere on the stack."""
+def inclusive_areas(stacks: Counter[tuple[str, ...]], top: int = 12, at_most: float = 0.95) -> list[tuple[str, float]]:
+    """The areas with the largest share of samples in which they appear anywhere on the
+    stack, leaving out those on nearly every stack (above ``at_most``: the server itself)."""
     total = sum(stacks.values()) or 1
     areas: Counter[str] = Counter()
     for stack, count in stacks.items():
         for area in {area_of(frame_parts(frame)[1]) for frame in stack if frame_parts(frame)[1]}:
             areas[area] += count
-    return [(area, count / total) for area, count in areas.most_common(top)]
+    return [(area, count / total) for area, count in areas.most_common() if count / total <= at_most][:top]
 
 
 def inclusive_functions(stacks: Counter[tuple[str, ...]], areas: set[str], top: int = 12,

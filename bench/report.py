@@ -249,6 +249,7 @@ def machine() -> str:
 
 
 def analysis_path() -> Path:
+    """bench/analysis.md: what the figures showed, written by hand (dated), shown after the targets."""
     return Path(__file__).with_name("analysis.md")
 
 
@@ -283,7 +284,7 @@ def render(records: dict[str, dict]) -> str:
     head += [f"| {name} | {value} | {met(ok)} |" for name, value, ok in targets]
     body = [line for section in sections for line in ["", *section]]
     analysis = analysis_path().read_text(encoding="utf-8").strip().splitlines() if analysis_path().exists() else []
-    return "\n".join(head + body + ([""] + analysis if analysis else [])) + "\n"
+    return "\n".join(head + ([""] + analysis if analysis else []) + body) + "\n"
 
 
 def load_records() -> dict[str, dict]:
