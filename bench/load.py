@@ -532,7 +532,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile-seconds", type=float, default=15)
     parser.add_argument("--cluster-levels", type=csv_ints, default=[10, 50])
     parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: 5 s per level, 2 s NLU, 5 s profiles, 1 paired round")
+                        help="a smoke run: 5 s per level, 3 s NLU, 5 s profiles, 1 paired round")
     parser.add_argument("--report-only", action="store_true", help="render reports/bench.md from var/bench/")
     parser.add_argument("--keep", action="store_true", help="keep the throw-away var dir (logs, databases)")
     args = parser.parse_args(argv)
