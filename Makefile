@@ -78,9 +78,11 @@ eval-dialogues: setup model kg
 eval-forecast: setup
 	$(APP_PY) -m services.forecasting.backtest
 
-bench: setup model kg
+# The load generator's phases are selectable: make bench BENCH_FLAGS="--phases turns,nlu --seconds 10"
+# (see `.venv/bin/python -m bench.load --help`); about 10 minutes with every phase.
+bench: setup model kg system
 	$(APP_PY) bench/kg_search.py
-	$(APP_PY) bench/turns.py
+	$(APP_PY) -m bench.load $(BENCH_FLAGS)
 
 # Every figure customers read, with its source; unsourced, stale, English or newspaper -> reports/facts.md
 audit-facts: setup

@@ -89,7 +89,9 @@ def rasa_process(s: Settings, model: Path, rasa_url: str, endpoints: Path, name:
          "-m", str(model), "--endpoints", str(endpoints),
          "--credentials", str(REPO_ROOT / "bot" / "credentials.yml"), "--auth-token", s.rasa_token],
         f"{rasa_url}/status?token={s.rasa_token}",
-        {"PYTHONPATH": str(REPO_ROOT)},  # bot.tokenizer, bot.nlu_components, services.textnorm
+        # bot.tokenizer, bot.nlu_components, services.textnorm; and rasa_site/sitecustomize.py
+        # (Python imports it at start-up): Rasa's action-result check without its ~20 ms re-check of the schema
+        {"PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(REPO_ROOT / "scripts" / "rasa_site")])},
     )
 
 
