@@ -4,16 +4,23 @@ Actions hold no state and no SQL: everything they know about a customer comes
 through here.  A service that cannot be reached raises :class:`ServiceUnavailable`;
 a service that answers with an error raises :class:`ServiceFailed` carrying the
 service's code and Chinese message, which the action may show to the customer.
+
+Billing answers are parsed into the models the billing routes declare
+(:mod:`services.billing.schemas`): one contract, checked on both sides.  An account's
+summary is read once per customer message (:func:`account_summary`'s ``turn``), however
+many actions of that turn need it.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import httpx
 
 from services.access_log import masked_path
+from services.billing.schemas import AccountSummary, Bill, Bills, Estimate, IdentityCheck, Payment, TariffOverview
 from services.settings import get_settings
 
 log = logging.getLogger("powerdesk.actions")
@@ -71,12 +78,12 @@ def _failure(response: httpx.Response) -> ServiceFailed:
 
 # Billing ----------------------------------------------------------------------------
 
-async def verify_identity(account_no: str, phone_last4: str, client: str | None = None) -> dict:
-    """{verified, attempts_left, locked_until}: the service counts failures per account
-    and, with ``client`` (who asks), wrong answers per client."""
+async def verify_identity(account_no: str, phone_last4: str, client: str | None = None) -> IdentityCheck:
+    """The service counts failures per account and, with ``client`` (who asks), wrong
+    answers per client."""
     headers = {"X-PowerDesk-Client": client} if client else {}
-    return await call("POST", f"/billing/accounts/{account_no}/verify", json={"phone_last4": phone_last4},
-                      headers=headers)
+    return IdentityCheck.model_validate(await call(
+        "POST", f"/billing/accounts/{account_no}/verify", json={"phone_last4": phone_last4}, headers=headers))
 
 
 async def link_conversation(conversation_id: str, account_no: str) -> None:
@@ -84,28 +91,52 @@ async def link_conversation(conversation_id: str, account_no: str) -> None:
     await call("PUT", f"/conversations/{conversation_id}/account", json={"account_no": account_no})
 
 
-async def account_summary(account_no: str) -> dict:
-    return await call("GET", f"/billing/accounts/{account_no}")
+# Summaries read during one customer message: (turn, account_no) -> (when, summary).  A turn
+# runs several actions (the form's validation, then its question or its answer), each a
+# request of its own; they share one read.  Kept a few seconds, dropped on a payment.
+SUMMARY_TTL_S = 10.0
+_summaries: dict[tuple[str, str], tuple[float, AccountSummary]] = {}
 
 
-async def bill_for_month(account_no: str, month: str) -> dict:
+async def account_summary(account_no: str, turn: str | None = None) -> AccountSummary:
+    """The account's summary; with ``turn`` (:func:`actions.form_turn.turn_key`), read
+    once for that customer message."""
+    now = time.monotonic()
+    for key in [k for k, (at, _) in _summaries.items() if now - at > SUMMARY_TTL_S]:
+        del _summaries[key]
+    if turn is not None and (turn, account_no) in _summaries:
+        return _summaries[turn, account_no][1]
+    summary = AccountSummary.model_validate(await call("GET", f"/billing/accounts/{account_no}"))
+    if turn is not None:
+        _summaries[turn, account_no] = (now, summary)
+    return summary
+
+
+def forget_summaries(account_no: str) -> None:
+    """A payment changed the account: no cached summary of it may be read again."""
+    for key in [k for k in _summaries if k[1] == account_no]:
+        del _summaries[key]
+
+
+async def bill_for_month(account_no: str, month: str) -> Bill:
     answer = await call("GET", f"/billing/accounts/{account_no}/bills", params={"month": month})
-    return answer["bills"][0]
+    return Bills.model_validate(answer).bills[0]
 
 
 IN_PROGRESS_RETRIES = 3  # a retried payment may find its first attempt still running (409)
 
 
-async def pay(account_no: str, amount: str, idempotency_key: str, channel: str) -> dict:
+async def pay(account_no: str, amount: str, idempotency_key: str, channel: str) -> Payment:
+    forget_summaries(account_no)
     for attempt in range(IN_PROGRESS_RETRIES + 1):
         try:
-            return await call(
+            return Payment.model_validate(await call(
                 "POST",
                 f"/billing/accounts/{account_no}/payments",
                 json={"amount": amount, "channel": channel},
                 headers={"Idempotency-Key": idempotency_key},
                 retries=2,
-            )
+            ))
         except ServiceFailed as failure:
             if failure.code != "idempotency_key_in_progress" or attempt == IN_PROGRESS_RETRIES:
                 raise
@@ -113,15 +144,15 @@ async def pay(account_no: str, amount: str, idempotency_key: str, channel: str) 
     raise AssertionError("unreachable")
 
 
-async def tariff_overview(province: str) -> dict:
-    return await call("GET", f"/billing/tariffs/{province}")
+async def tariff_overview(province: str) -> TariffOverview:
+    return TariffOverview.model_validate(await call("GET", f"/billing/tariffs/{province}"))
 
 
 async def estimate_cost(province: str, kwh: int, month: str, account_no: str | None,
-                        used_before_kwh: int | None = None) -> dict:
+                        used_before_kwh: int | None = None) -> Estimate:
     params: dict[str, Any] = {"kwh": kwh, "month": month}
     if account_no:
         params["account_no"] = account_no
     elif used_before_kwh is not None:
         params["used_before_kwh"] = used_before_kwh
-    return await call("GET", f"/billing/tariffs/{province}/estimate", params=params)
+    return Estimate.model_validate(await call("GET", f"/billing/tariffs/{province}/estimate", params=params))
