@@ -14,13 +14,13 @@ from rasa_sdk.types import DomainDict
 from actions import form_turn as turn
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply
-from actions.replies import date_zh, joined, kwh, month_zh, part, tier_name, yuan
+from actions.replies import button, date_zh, joined, kwh, month_zh, part, tier_name, yuan
 from services.billing.schemas import AccountSummary, Bill
 from services.billing.tariff import PERIOD_ZH
 from services.masking import mask_account_no
 from services.months import shift
 
-PAY_BUTTON = {"title": "交电费", "payload": "/top_up"}
+PAY_BUTTON = button("utter_part_button_pay", "top_up")
 # A prepaid balance lasting fewer days than this at recent use is low: top-up offered first.
 LOW_BALANCE_DAYS = 7
 # The sentence that says where a bill stands, by its status.
@@ -80,7 +80,7 @@ def question_focus(text: str) -> str:
 
 
 def details_button(bill: Bill | None) -> list[dict]:
-    return [{"title": "查看账单明细", "payload": f'/query_bill{{"month": "{bill.period}"}}'}] if bill else []
+    return [button("utter_part_button_bill_details", "query_bill", {"month": bill.period})] if bill else []
 
 
 def tell_balance(dispatcher: CollectingDispatcher, summary: AccountSummary) -> None:
@@ -156,7 +156,8 @@ async def compare_bills(dispatcher: CollectingDispatcher, tracker: Tracker, acco
     dispatcher.utter_message(
         response="utter_bill_comparison", comparison="".join(lines),
         tier_note=part("utter_part_upper_tiers", channel, tiers=upper) if upper else "",
-        buttons=[*details_button(latest), {"title": "申请电表校验", "payload": "电表走得快怎么申请校验"}],
+        buttons=[*details_button(latest), {"title": part("utter_part_button_meter_check", channel),
+                                           "payload": "电表走得快怎么申请校验"}],  # asked as the FAQ question
     )
 
 

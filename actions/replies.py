@@ -14,6 +14,7 @@ the voice channel then speaks), and the joining of pieces.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -47,6 +48,14 @@ def part(name: str, channel: str | None = None, **values: Any) -> str:
     chosen = next((v for v in variants if _for_channel(v, channel)), None) \
         or next(v for v in variants if not v.get("condition"))
     return chosen["text"].format(**values)
+
+
+def button(title: str, intent: str, entities: dict[str, str] | None = None, channel: str | None = None,
+           **values: Any) -> dict[str, str]:
+    """A button titled by the part ``title`` (utter_part_button_* …) whose payload starts
+    ``intent`` with ``entities``, so the form it opens does not ask for them again."""
+    payload = f"/{intent}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
+    return {"title": part(title, channel, **values), "payload": payload}
 
 
 def tier_name(tier: int) -> str:

@@ -31,7 +31,7 @@ from actions import form_turn as turn
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply, wants_another_account
 from actions.handoff import hand_over
-from actions.replies import month_zh, part, yuan
+from actions.replies import button, month_zh, part, yuan
 from services.billing.schemas import Payment
 from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT, RANGE_ZH
 from services.channels import VOICE, WEB, WECHAT
@@ -111,9 +111,8 @@ class ActionAskAmount(Action):
         elif summary and Decimal(summary.unpaid_total) > 0:
             owed = summary.unpaid_total
             dispatcher.utter_message(response="utter_ask_amount_owed", unpaid_total=yuan(owed),
-                                     buttons=[{"title": part("utter_part_pay_all", tracker.get_slot("channel"),
-                                                             amount=yuan(owed)),
-                                               "payload": f'/top_up{{"amount": "{owed}"}}'}])
+                                     buttons=[button("utter_part_button_pay_all", "top_up", {"amount": owed},
+                                                     tracker.get_slot("channel"), amount=yuan(owed))])
         else:
             dispatcher.utter_message(response="utter_ask_amount")
         return []

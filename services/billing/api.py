@@ -1,11 +1,12 @@
-"""HTTP routes for billing (the gateway mounts ``router`` at ``/api/v1/billing``).
+"""HTTP routes for billing (services/app.py mounts ``router`` at ``/billing`` on the services'
+internal port; the public gateway does not serve it).
 
 Thin by design: parse the request, call :mod:`services.billing.service`,
 :mod:`services.billing.payments` or :mod:`services.billing.identity`, return its answer,
 which FastAPI checks against the route's ``response_model`` (:mod:`services.billing.schemas`,
 the contract the action server's client parses the same JSON into).
-Errors are ``ServiceError``s raised by the service layer; the gateway renders them as
-``{"error": {code, message, message_zh}}``.
+Errors are ``ServiceError``s raised by the service layer; the services' app renders them
+(api/errors.py's handlers) as ``{"error": {code, message, message_zh}}``.
 Every route needs ``Authorization: Bearer <service_token>``: bills are personal data.
 """
 from __future__ import annotations
