@@ -26,7 +26,6 @@ from services.settings import REPO_ROOT
 
 DOMAIN = REPO_ROOT / "bot" / "domain.yml"
 TIER_NAMES = {1: "第一档", 2: "第二档", 3: "第三档"}
-HANDOFF_BUTTON = {"title": "转人工", "payload": "/request_human"}
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +55,9 @@ def button(title: str, intent: str, entities: dict[str, str] | None = None, chan
     ``intent`` with ``entities``, so the form it opens does not ask for them again."""
     payload = f"/{intent}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
     return {"title": part(title, channel, **values), "payload": payload}
+
+
+HANDOFF_BUTTON = button("utter_part_button_handoff", "request_human")
 
 
 def tier_name(tier: int) -> str:
