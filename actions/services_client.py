@@ -15,15 +15,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from services.access_log import masked_path
 from services.billing.schemas import AccountSummary, Bill, Bills, Estimate, IdentityCheck, Payment, TariffOverview
 from services.settings import get_settings
 
 log = logging.getLogger("powerdesk.actions")
+Model = TypeVar("Model", bound=BaseModel)
+# What the customer may be shown when a service's error carries no Chinese message of its own.
+BUSY_ZH = "系统繁忙，请稍后再试。"
 
 
 class ServiceUnavailable(Exception):
@@ -72,8 +76,18 @@ def _failure(response: httpx.Response) -> ServiceFailed:
     return ServiceFailed(
         response.status_code,
         error.get("code", f"http_{response.status_code}"),
-        error.get("message_zh", "系统繁忙，请稍后再试。"),
+        error.get("message_zh", BUSY_ZH),
     )
+
+
+def parsed(model: type[Model], answer: Any, what: str) -> Model:
+    """A service's answer as its contract's model; an answer that breaks the contract is a
+    failed call (the action apologises), never a crash or a silently missing field."""
+    try:
+        return model.model_validate(answer)
+    except ValidationError as exc:
+        log.error("%s broke its contract (%s): %s", what, model.__name__, exc.errors(include_input=False)[:3])
+        raise ServiceFailed(502, "contract_violation", BUSY_ZH) from exc
 
 
 # Billing ----------------------------------------------------------------------------
@@ -82,8 +96,9 @@ async def verify_identity(account_no: str, phone_last4: str, client: str | None 
     """The service counts failures per account and, with ``client`` (who asks), wrong
     answers per client."""
     headers = {"X-PowerDesk-Client": client} if client else {}
-    return IdentityCheck.model_validate(await call(
-        "POST", f"/billing/accounts/{account_no}/verify", json={"phone_last4": phone_last4}, headers=headers))
+    answer = await call("POST", f"/billing/accounts/{account_no}/verify", json={"phone_last4": phone_last4},
+                        headers=headers)
+    return parsed(IdentityCheck, answer, "verify")
 
 
 async def link_conversation(conversation_id: str, account_no: str) -> None:
@@ -106,7 +121,7 @@ async def account_summary(account_no: str, turn: str | None = None) -> AccountSu
         del _summaries[key]
     if turn is not None and (turn, account_no) in _summaries:
         return _summaries[turn, account_no][1]
-    summary = AccountSummary.model_validate(await call("GET", f"/billing/accounts/{account_no}"))
+    summary = parsed(AccountSummary, await call("GET", f"/billing/accounts/{account_no}"), "account summary")
     if turn is not None:
         _summaries[turn, account_no] = (now, summary)
     return summary
@@ -120,7 +135,7 @@ def forget_summaries(account_no: str) -> None:
 
 async def bill_for_month(account_no: str, month: str) -> Bill:
     answer = await call("GET", f"/billing/accounts/{account_no}/bills", params={"month": month})
-    return Bills.model_validate(answer).bills[0]
+    return parsed(Bills, answer, "bills").bills[0]
 
 
 IN_PROGRESS_RETRIES = 3  # a retried payment may find its first attempt still running (409)
@@ -130,14 +145,16 @@ async def pay(account_no: str, amount: str, idempotency_key: str, channel: str) 
     forget_summaries(account_no)
     for attempt in range(IN_PROGRESS_RETRIES + 1):
         try:
-            return Payment.model_validate(await call(
+            return parsed(Payment, await call(
                 "POST",
                 f"/billing/accounts/{account_no}/payments",
                 json={"amount": amount, "channel": channel},
                 headers={"Idempotency-Key": idempotency_key},
                 retries=2,
-            ))
+            ), "payment")
         except ServiceFailed as failure:
+            if failure.code == "contract_violation":  # taken or not, the answer does not say
+                raise ServiceUnavailable("payment answer unreadable") from failure
             if failure.code != "idempotency_key_in_progress" or attempt == IN_PROGRESS_RETRIES:
                 raise
             await asyncio.sleep(1.0 * (attempt + 1))  # then the same key answers with the payment
@@ -145,7 +162,7 @@ async def pay(account_no: str, amount: str, idempotency_key: str, channel: str) 
 
 
 async def tariff_overview(province: str) -> TariffOverview:
-    return TariffOverview.model_validate(await call("GET", f"/billing/tariffs/{province}"))
+    return parsed(TariffOverview, await call("GET", f"/billing/tariffs/{province}"), "tariff")
 
 
 async def estimate_cost(province: str, kwh: int, month: str, account_no: str | None,
@@ -155,4 +172,4 @@ async def estimate_cost(province: str, kwh: int, month: str, account_no: str | N
         params["account_no"] = account_no
     elif used_before_kwh is not None:
         params["used_before_kwh"] = used_before_kwh
-    return Estimate.model_validate(await call("GET", f"/billing/tariffs/{province}/estimate", params=params))
+    return parsed(Estimate, await call("GET", f"/billing/tariffs/{province}/estimate", params=params), "estimate")

@@ -64,3 +64,13 @@ def test_a_renamed_or_missing_field_is_refused_not_read_as_none(readonly_client)
     with pytest.raises(ValidationError) as refused:
         schemas.AccountSummary.model_validate(renamed)
     assert {e["loc"][0] for e in refused.value.errors()} == {"balance", "balance_yuan"}
+
+
+def test_the_action_servers_client_fails_the_call_on_an_answer_that_breaks_the_contract(readonly_client) -> None:
+    from actions import services_client as svc
+
+    body = readonly_client.get(f"{BASE}/accounts/{POSTPAID}").json()
+    assert svc.parsed(schemas.AccountSummary, body, "summary").account_no == POSTPAID
+    with pytest.raises(svc.ServiceFailed) as failed:  # the action apologises; no crash, no None
+        svc.parsed(schemas.AccountSummary, {**body, "latest_bill": {"period": "2026-10"}}, "summary")
+    assert failed.value.code == "contract_violation" and failed.value.message_zh
