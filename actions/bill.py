@@ -14,13 +14,17 @@ from rasa_sdk.types import DomainDict
 from actions import form_turn as turn
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply
-from actions.replies import HANDOFF_BUTTON, TIER_NAMES, TOU_NAMES, date_zh, kwh, month_zh, tier_lines, yuan
+from actions.replies import button, date_zh, joined, kwh, month_zh, part, tier_name, yuan
+from services.billing.schemas import AccountSummary, Bill
+from services.billing.tariff import PERIOD_ZH
 from services.masking import mask_account_no
 from services.months import shift
 
-PAY_BUTTON = {"title": "交电费", "payload": "/top_up"}
+PAY_BUTTON = button("utter_part_button_pay", "top_up")
 # A prepaid balance lasting fewer days than this at recent use is low: top-up offered first.
 LOW_BALANCE_DAYS = 7
+# The sentence that says where a bill stands, by its status.
+STATUS_PARTS = {"paid": "utter_part_bill_paid", "overdue": "utter_part_bill_overdue", "unpaid": "utter_part_bill_unpaid"}
 
 
 class ValidateBillForm(IdentityFormValidation):
@@ -30,42 +34,30 @@ class ValidateBillForm(IdentityFormValidation):
         return "validate_bill_form"
 
 
-def describe_bill(account_no: str, bill: dict) -> str:
-    """The bill as a customer reads it: period, kWh, tiers, time-of-use, status, due date."""
-    lines = [f"户号{mask_account_no(account_no)} {month_zh(bill['period'])}电费账单："]
-    lines.append(f"用电量 {kwh(bill['kwh_total'])}，电费 {yuan(bill['total_amount'])}。")
-    tiers = tier_lines(bill.get("tiers") or [])
-    if tiers:
-        lines.append(f"阶梯明细：{tiers}。")
-    if bill.get("time_of_use") and bill.get("kwh"):
-        parts = [
-            f"{TOU_NAMES[p]} {kwh(bill['kwh'][p])} {yuan(amount)}"
-            for p, amount in bill["time_of_use"].items()
-            if p in TOU_NAMES and bill["kwh"].get(p)
-        ]
-        if parts:
-            lines.append(f"峰谷明细：{'；'.join(parts)}。")
-    lines.append(_status_line(bill))
-    return "\n".join(lines)
+def bill_values(account_no: str, bill: Bill, summary: AccountSummary, channel: str | None) -> dict[str, str]:
+    """utter_bill's values: period, kWh, the tiers and time-of-use used, the bill's status
+    and due date, then the account's balance or arrears."""
+    tiers = [part("utter_part_tier_amount", channel, tier=tier_name(t.tier), kwh=kwh(t.kwh), amount=yuan(t.amount))
+             for t in bill.tiers if t.kwh > 0]
+    periods = [part("utter_part_period_amount", channel, period=PERIOD_ZH[p], kwh=kwh(bill.kwh[p]), amount=yuan(amount))
+               for p, amount in (bill.time_of_use or {}).items() if p in PERIOD_ZH and bill.kwh and bill.kwh.get(p)]
+    status = part(STATUS_PARTS[bill.status], channel, due_date=date_zh(bill.due_date), late_fee=yuan(bill.late_fee),
+                  amount_due=yuan(bill.amount_due))
+    return {
+        "masked_account": mask_account_no(account_no), "month": month_zh(bill.period),
+        "kwh": kwh(bill.kwh_total), "total": yuan(bill.total_amount),
+        "details": (part("utter_part_bill_tiers", channel, tiers=joined(tiers)) if tiers else "")
+        + (part("utter_part_bill_periods", channel, periods=joined(periods)) if periods else ""),
+        "status": status, "account_note": account_note(summary, channel),
+    }
 
 
-def _status_line(bill: dict) -> str:
-    due = date_zh(bill["due_date"])
-    if bill["status"] == "paid":
-        return f"该账单已缴清（缴费截止日期 {due}）。"
-    if bill["status"] == "overdue":
-        fee = bill.get("late_fee") or "0.00"
-        return f"该账单已逾期未缴（截止日期 {due}），含违约金{yuan(fee)}，目前共需缴纳 {yuan(bill['amount_due'])}。"
-    return f"该账单尚未缴纳，应缴 {yuan(bill['amount_due'])}，请在 {due} 前缴清。"
-
-
-def describe_account(summary: dict) -> str:
+def account_note(summary: AccountSummary, channel: str | None) -> str:
     """Balance and arrears, which customers ask about in the same breath as the bill."""
-    if summary.get("billing_mode") == "prepaid":
-        return f"您是预付费（费控）用户，当前账户余额 {yuan(summary['balance'])}。"
-    arrears = summary.get("arrears_total") or "0.00"
-    if Decimal(arrears) > 0:
-        return f"您目前共有逾期欠费 {yuan(arrears)}（含违约金）。"
+    if summary.prepaid:
+        return part("utter_part_prepaid_balance", channel, balance=yuan(summary.balance))
+    if Decimal(summary.arrears_total) > 0:
+        return part("utter_part_arrears", channel, arrears=yuan(summary.arrears_total))
     return ""
 
 
@@ -87,46 +79,46 @@ def question_focus(text: str) -> str:
     return "bill"
 
 
-def details_button(bill: dict | None) -> list[dict]:
-    return [{"title": "查看账单明细", "payload": f'/query_bill{{"month": "{bill["period"]}"}}'}] if bill else []
+def details_button(bill: Bill | None) -> list[dict]:
+    return [button("utter_part_button_bill_details", "query_bill", {"month": bill.period})] if bill else []
 
 
-def tell_balance(dispatcher: CollectingDispatcher, summary: dict) -> None:
+def tell_balance(dispatcher: CollectingDispatcher, summary: AccountSummary) -> None:
     """A prepaid balance, how long it lasts at recent use, a top-up offered when low."""
-    days = summary.get("days_left")
+    days = summary.days_left
     if days is None:  # no recent use to go by
         response = "utter_prepaid_balance_only"
     else:
         response = "utter_prepaid_balance_low" if days < LOW_BALANCE_DAYS else "utter_prepaid_balance"
     dispatcher.utter_message(
         response=response,
-        balance=yuan(summary["balance"]), daily_cost=yuan(summary.get("daily_cost") or "0.00"),
+        balance=yuan(summary.balance), daily_cost=yuan(summary.daily_cost or "0.00"),
         days_left=days if days is not None else "",
-        buttons=[PAY_BUTTON, *details_button(summary.get("latest_bill"))],
+        buttons=[PAY_BUTTON, *details_button(summary.latest_bill)],
     )
 
 
-def tell_arrears(dispatcher: CollectingDispatcher, summary: dict) -> None:
+def tell_arrears(dispatcher: CollectingDispatcher, summary: AccountSummary) -> None:
     """What a postpaid account owes: the overdue bills with their late fees, then what is due next."""
-    overdue, upcoming = summary.get("overdue_bills") or [], summary.get("next_due")
-    details = details_button(summary.get("latest_bill"))
+    overdue, upcoming = summary.overdue_bills, summary.next_due
+    details = details_button(summary.latest_bill)
     if not overdue and not upcoming:
         dispatcher.utter_message(response="utter_no_arrears", buttons=details)
         return
     for bill in overdue:
         dispatcher.utter_message(
-            response="utter_overdue_bill", month=month_zh(bill["period"]), amount_due=yuan(bill["amount_due"]),
-            total=yuan(bill["total_amount"]), late_fee=yuan(bill["late_fee"]), due_date=date_zh(bill["due_date"]))
+            response="utter_overdue_bill", month=month_zh(bill.period), amount_due=yuan(bill.amount_due),
+            total=yuan(bill.total_amount), late_fee=yuan(bill.late_fee), due_date=date_zh(bill.due_date))
     if upcoming:
         dispatcher.utter_message(
             response="utter_bill_due_next" if overdue else "utter_no_arrears_but_due",
-            month=month_zh(upcoming["period"]), amount_due=yuan(upcoming["amount_due"]),
-            due_date=date_zh(upcoming["due_date"]))
-    dispatcher.utter_message(response="utter_total_owed", unpaid_total=yuan(summary["unpaid_total"]),
+            month=month_zh(upcoming.period), amount_due=yuan(upcoming.amount_due),
+            due_date=date_zh(upcoming.due_date))
+    dispatcher.utter_message(response="utter_total_owed", unpaid_total=yuan(summary.unpaid_total),
                              buttons=[PAY_BUTTON, *details])
 
 
-async def bill_or_none(account_no: str, month: str) -> dict | None:
+async def bill_or_none(account_no: str, month: str) -> Bill | None:
     try:
         return await svc.bill_for_month(account_no, month)
     except svc.ServiceFailed as failure:
@@ -135,35 +127,42 @@ async def bill_or_none(account_no: str, month: str) -> dict | None:
         raise
 
 
-def change_zh(now: int, before: int) -> str:
+def change(now: int, before: int, channel: str | None) -> str:
     """"多50度" / "少20度" / "持平"."""
     if now == before:
-        return "持平"
-    return f"{'多' if now > before else '少'}{abs(now - before)}度"
+        return part("utter_part_change_none", channel)
+    return part("utter_part_change_more" if now > before else "utter_part_change_less", channel,
+                kwh=kwh(abs(now - before)))
 
 
-async def compare_bills(dispatcher: CollectingDispatcher, account_no: str, latest: dict) -> None:
+# The bills "why is my bill high" compares the latest one with, by how many months back.
+COMPARED_WITH = {-1: "utter_part_compared_last_month", -12: "utter_part_compared_last_year"}
+
+
+async def compare_bills(dispatcher: CollectingDispatcher, tracker: Tracker, account_no: str, latest: Bill) -> None:
     """"Why is my bill high": the latest bill against the month before and the same month
     last year (kWh, days, tier), so the customer sees where the difference comes from."""
-    period = latest["period"]
-    previous = await bill_or_none(account_no, shift(period, -1))
-    last_year = await bill_or_none(account_no, shift(period, -12))
-    lines = [f"{month_zh(period)}（{days_in(period)}天）用电{kwh(latest['kwh_total'])}，电费{yuan(latest['total_amount'])}。"]
-    for label, other in (("上月", previous), ("去年同期", last_year)):
+    channel = tracker.get_slot("channel")
+    period = latest.period
+    lines = [part("utter_part_compared_latest", channel, month=month_zh(period), days=days_in(period),
+                  kwh=kwh(latest.kwh_total), total=yuan(latest.total_amount))]
+    for months_back, line in COMPARED_WITH.items():
+        other = await bill_or_none(account_no, shift(period, months_back))
         if other:
-            lines.append(f"{label}{month_zh(other['period'])}（{days_in(other['period'])}天）用电{kwh(other['kwh_total'])}、"
-                         f"电费{yuan(other['total_amount'])}，本期{change_zh(latest['kwh_total'], other['kwh_total'])}。")
-    upper = "、".join(f"{TIER_NAMES[t['tier']]}{kwh(t['kwh'])}" for t in latest.get("tiers") or []
-                     if t["tier"] > 1 and int(t["kwh"] or 0) > 0)
+            lines.append(part(line, channel, month=month_zh(other.period), days=days_in(other.period),
+                              kwh=kwh(other.kwh_total), total=yuan(other.total_amount),
+                              change=change(latest.kwh_total, other.kwh_total, channel)))
+    upper = "、".join(f"{tier_name(t.tier)}{kwh(t.kwh)}" for t in latest.tiers if t.tier > 1 and t.kwh > 0)
     dispatcher.utter_message(
         response="utter_bill_comparison", comparison="".join(lines),
-        tier_note=f"其中{upper}按更高的阶梯电价计费。" if upper else "",
-        buttons=[*details_button(latest), {"title": "申请电表校验", "payload": "电表走得快怎么申请校验"}],
+        tier_note=part("utter_part_upper_tiers", channel, tiers=upper) if upper else "",
+        buttons=[*details_button(latest), {"title": part("utter_part_button_meter_check", channel),
+                                           "payload": "电表走得快怎么申请校验"}],  # asked as the FAQ question
     )
 
 
 def days_in(period: str) -> int:
-    return monthrange(*(int(part) for part in period.split("-")))[1]
+    return monthrange(*(int(p) for p in period.split("-")))[1]
 
 
 class ActionQueryBill(Action):
@@ -186,44 +185,45 @@ class ActionQueryBill(Action):
         if month and focus != "why_high":
             focus = "bill"  # a named month asks for that month's bill
         try:
-            summary = await svc.account_summary(account_no)
-            if focus == "balance" and summary.get("billing_mode") == "prepaid":
-                tell_balance(dispatcher, summary)
-            elif focus in ("balance", "arrears"):
-                tell_arrears(dispatcher, summary) if summary.get("billing_mode") != "prepaid" \
-                    else tell_balance(dispatcher, summary)
-            elif focus == "why_high" and summary.get("latest_bill"):
-                await compare_bills(dispatcher, account_no, summary["latest_bill"])
+            summary = await svc.account_summary(account_no, turn.turn_key(tracker))
+            if focus in ("balance", "arrears"):
+                tell_balance(dispatcher, summary) if summary.prepaid else tell_arrears(dispatcher, summary)
+            elif focus == "why_high" and summary.latest_bill:
+                await compare_bills(dispatcher, tracker, account_no, summary.latest_bill)
             else:
-                await self._tell_bill(dispatcher, account_no, month, summary)
+                await self._tell_bill(dispatcher, tracker, account_no, month, summary)
         except (svc.ServiceUnavailable, svc.ServiceFailed):
-            dispatcher.utter_message(response="utter_billing_unavailable", buttons=[HANDOFF_BUTTON])
+            dispatcher.utter_message(response="utter_billing_unavailable")  # with its 转人工 button
         return reset
 
-    async def _tell_bill(self, dispatcher: CollectingDispatcher, account_no: str, month: str | None,
-                         summary: dict) -> None:
+    async def _tell_bill(self, dispatcher: CollectingDispatcher, tracker: Tracker, account_no: str,
+                         month: str | None, summary: AccountSummary) -> None:
         bill = await self._bill(dispatcher, account_no, month, summary)
-        text = "\n".join(part for part in (describe_bill(account_no, bill) if bill else "", describe_account(summary)) if part)
-        buttons = [PAY_BUTTON] if (bill and bill["status"] != "paid") or summary.get("billing_mode") == "prepaid" else []
-        if text:
-            dispatcher.utter_message(text=text, buttons=buttons)
-        else:
+        if bill is None and summary.prepaid:
+            dispatcher.utter_message(response="utter_prepaid_balance_only", balance=yuan(summary.balance),
+                                     buttons=[PAY_BUTTON])
+        elif bill is None:
             dispatcher.utter_message(response="utter_no_bills_yet")
+        else:
+            buttons = [PAY_BUTTON] if bill.status != "paid" or summary.prepaid else []
+            dispatcher.utter_message(response="utter_bill", buttons=buttons,
+                                     **bill_values(account_no, bill, summary, tracker.get_slot("channel")))
 
     @staticmethod
-    async def _bill(dispatcher: CollectingDispatcher, account_no: str, month: str | None, summary: dict) -> dict | None:
+    async def _bill(dispatcher: CollectingDispatcher, account_no: str, month: str | None,
+                    summary: AccountSummary) -> Bill | None:
         """The bill of ``month``, or the latest one (saying so) when that month has none.
 
         This month (or a later one) is never billed yet: the customer is told when its bill
         is issued, then shown the latest bill, never another month's figures unannounced."""
+        latest = summary.latest_bill
         if not month:
-            return summary.get("latest_bill")
-        latest = summary.get("latest_bill")
-        upcoming = summary.get("next_bill") or {}
-        if upcoming.get("period") and month >= upcoming["period"]:
+            return latest
+        upcoming = summary.next_bill
+        if month >= upcoming.period:
             dispatcher.utter_message(
-                response="utter_month_not_billed_yet" if month == upcoming["period"] else "utter_month_in_future",
-                month=month_zh(month), issue_date=date_zh(upcoming["issue_date"]))
+                response="utter_month_not_billed_yet" if month == upcoming.period else "utter_month_in_future",
+                month=month_zh(month), issue_date=date_zh(upcoming.issue_date))
             return latest
         try:
             return await svc.bill_for_month(account_no, month)

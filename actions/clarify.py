@@ -7,7 +7,6 @@ before the customer has said what it is for.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,12 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.identity import is_verified
-from actions.replies import month_zh, yuan
-
-
-def button(title: str, intent: str, entities: dict[str, str]) -> dict[str, str]:
-    payload = f"/{intent}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
-    return {"title": title, "payload": payload}
+from actions.replies import button, month_zh, yuan
 
 
 class ActionClarifyInform(Action):
@@ -34,17 +28,19 @@ class ActionClarifyInform(Action):
         if "amount" in given:
             dispatcher.utter_message(
                 response="utter_clarify_amount", amount_text=yuan(given["amount"]),
-                buttons=[button("交电费", "top_up", {**account, "amount": given["amount"]}),
-                         button("查电费", "query_bill", account)])
+                buttons=[button("utter_part_button_pay", "top_up", {**account, "amount": given["amount"]}),
+                         button("utter_part_button_query_bill", "query_bill", account)])
         elif "month" in given and is_verified(tracker, tracker.get_slot("account_no")) and not account:
             # "那上个月呢" right after a bill: that month's bill, no second check
             return [SlotSet("month", given["month"]), FollowupAction("bill_form")]
         elif "month" in given:
             dispatcher.utter_message(response="utter_clarify_month", month_text=month_zh(given["month"]),
-                                     buttons=[button("查电费", "query_bill", {**account, "month": given["month"]})])
+                                     buttons=[button("utter_part_button_query_bill", "query_bill",
+                                                     {**account, "month": given["month"]})])
         elif account:
             dispatcher.utter_message(response="utter_clarify_account",
-                                     buttons=[button("查电费", "query_bill", account), button("交电费", "top_up", account)])
+                                     buttons=[button("utter_part_button_query_bill", "query_bill", account),
+                                              button("utter_part_button_pay", "top_up", account)])
         else:
             dispatcher.utter_message(response="utter_default")
         return []

@@ -9,6 +9,7 @@ declines them (不是, 都不是 …) is handed to a human.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,17 +17,17 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-import re
-
+from actions import form_turn as turn
 from actions import services_client as svc
 from actions.handoff import hand_over
-from actions.replies import HANDOFF_BUTTON
+from actions.replies import HANDOFF_BUTTON, joined, part
 
 SUGGESTIONS = 3
 # What to say when a message the NLU did not take for a question of ours, tried as a
 # follow-up of the last answer, is not one either.
 NOT_OURS = {"out_of_scope": "utter_out_of_scope", "nlu_fallback": "utter_default"}
-NOT_SURE = "这个问题我不太确定您问的是哪一项，您是想了解下面这些吗？也可以转人工客服为您解答。"
+# The reply that offers the nearest topics when the retriever is not sure.
+NOT_SURE = "utter_faq_not_sure"
 # A "no" to the suggestions: the intent deny, or these words whatever the NLU made of them.
 DECLINE = re.compile(r"^(都|全都|也)?(不是|不对|没有|没用|不要)|都不是|都不对|没有我要|不是我要|不是我想")
 
@@ -34,19 +35,27 @@ DECLINE = re.compile(r"^(都|全都|也)?(不是|不对|没有|没用|不要)|�
 def declined_suggestions(tracker: Tracker) -> bool:
     """The bot's last message offered suggestions and the customer said no to them."""
     last_bot = next((e for e in reversed(tracker.events) if e.get("event") == "bot"), None)
-    if last_bot is None or last_bot.get("text") != NOT_SURE:
+    if last_bot is None or (last_bot.get("metadata") or {}).get("utter_action") != NOT_SURE:
         return False
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     return intent == "deny" or bool(DECLINE.search(tracker.latest_message.get("text") or ""))
 
 
-def with_sources(answer: str, sources: list[Any]) -> str:
-    """The answer with the documents it rests on, unless it already names them."""
+def sources_note(answer: str, sources: list[Any], channel: str | None) -> str:
+    """The documents the answer rests on (utter_faq_answer's ``sources``), unless the
+    answer already names them (the knowledge graph's answers carry their 依据)."""
     if "依据" in answer:
-        return answer
+        return ""
     names = [s if isinstance(s, str) else s.get("title") or s.get("name") or "" for s in sources or []]
     names = [n for n in dict.fromkeys(names) if n]
-    return f"{answer}\n（依据：{'；'.join(names)}）" if names else answer
+    return part("utter_part_sources", channel, sources=joined(names)) if names else ""
+
+
+def say_answer(dispatcher: CollectingDispatcher, tracker: Tracker, found: dict) -> None:
+    """A knowledge-graph answer, with its sources."""
+    answer = found["answer"]
+    dispatcher.utter_message(response="utter_faq_answer", answer=answer,
+                             sources=sources_note(answer, found.get("sources"), tracker.get_slot("channel")))
 
 
 async def verified_province(tracker: Tracker) -> dict[str, str]:
@@ -55,8 +64,8 @@ async def verified_province(tracker: Tracker) -> dict[str, str]:
     if not account_no:
         return {}
     try:
-        return {"province": (await svc.account_summary(account_no))["province"]}
-    except (svc.ServiceUnavailable, svc.ServiceFailed, KeyError):
+        return {"province": (await svc.account_summary(account_no, turn.turn_key(tracker))).province}
+    except (svc.ServiceUnavailable, svc.ServiceFailed):
         return {}  # the answer then names each province's figures
 
 
@@ -94,13 +103,13 @@ class ActionAnswerFaq(Action):
             topic = best["topic"] if best else last_topic
             aspect = await followup(topic, question) if last_topic else None
         except (svc.ServiceUnavailable, svc.ServiceFailed):
-            dispatcher.utter_message(text="抱歉，业务知识库暂时无法访问，请稍后再试，或回复“转人工”。", buttons=[HANDOFF_BUTTON])
+            dispatcher.utter_message(response="utter_faq_unavailable")
             return []
         if aspect:
-            dispatcher.utter_message(text=with_sources(aspect["answer"], aspect.get("sources")))
+            say_answer(dispatcher, tracker, aspect)
             return [SlotSet("last_topic", aspect.get("topic", topic))]
         if best:
-            dispatcher.utter_message(text=with_sources(best["answer"], best.get("sources")))
+            say_answer(dispatcher, tracker, best)
             return [SlotSet("last_topic", best["topic"])]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in NOT_OURS:  # tried as a follow-up (rules.yml), and it is not one
@@ -112,7 +121,4 @@ class ActionAnswerFaq(Action):
     @staticmethod
     def _not_sure(dispatcher: CollectingDispatcher, results: list[dict]) -> None:
         buttons = [{"title": r["question"], "payload": r["question"]} for r in results[:SUGGESTIONS]]
-        dispatcher.utter_message(
-            text=NOT_SURE,
-            buttons=[*buttons, HANDOFF_BUTTON],
-        )
+        dispatcher.utter_message(response=NOT_SURE, buttons=[*buttons, HANDOFF_BUTTON])

@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply
-from actions.replies import HANDOFF_BUTTON, TIER_NAMES, month_zh
+from actions.replies import HANDOFF_BUTTON, month_zh, part, tier_name
 from actions.tariff import ActionAskTariff
 
 
@@ -32,23 +32,25 @@ class ValidateForecastForm(IdentityFormValidation):
         return await super().required_slots(domain_slots, dispatcher, tracker, domain)
 
 
-def compared_text(forecast: dict) -> str:
+def compared_text(forecast: dict, channel: str | None) -> str:
+    """utter_forecast's ``compared``: the forecast against the same month last year."""
     compared = forecast.get("compared_to_last_year") or {}
     change = compared.get("amount_change_percent")
     if change is None:
         return ""
+    month = month_zh(compared["month"])
     if abs(change) < 1:
-        return f"，和去年同期（{month_zh(compared['month'])}）差不多"
-    return f"，比去年同期（{month_zh(compared['month'])}）{'高' if change > 0 else '低'}约{abs(change):.0f}%"
+        return part("utter_part_forecast_as_last_year", channel, month=month)
+    return part("utter_part_forecast_above_last_year" if change > 0 else "utter_part_forecast_below_last_year",
+                channel, month=month, percent=f"{abs(change):.0f}")
 
 
 def say_tip(dispatcher: CollectingDispatcher, tip: dict | None) -> None:
     if not tip:
         return
     if tip["kind"] == "annual_tier":
-        dispatcher.utter_message(response="utter_forecast_tip_tier", tier=TIER_NAMES.get(tip["tier"], f"第{tip['tier']}档"),
-                                 kwh_to_next=tip["kwh_to_next_tier"],
-                                 next_tier=TIER_NAMES.get(tip["next_tier"], f"第{tip['next_tier']}档"),
+        dispatcher.utter_message(response="utter_forecast_tip_tier", tier=tier_name(tip["tier"]),
+                                 kwh_to_next=tip["kwh_to_next_tier"], next_tier=tier_name(tip["next_tier"]),
                                  next_price=tip["next_tier_price"])
     elif float(tip["saving_with_time_of_use"]) > 0:
         dispatcher.utter_message(response="utter_forecast_tip_tou_saves", saving=tip["saving_with_time_of_use"])
@@ -76,6 +78,6 @@ class ActionForecastBill(Action):
             return reset
         dispatcher.utter_message(response="utter_forecast", month=month_zh(forecast["month"]), kwh=forecast["kwh"],
                                  amount=forecast["amount"], low=forecast["amount_low"], high=forecast["amount_high"],
-                                 compared=compared_text(forecast))
+                                 compared=compared_text(forecast, tracker.get_slot("channel")))
         say_tip(dispatcher, forecast.get("saving_tip"))
         return reset

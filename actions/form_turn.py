@@ -15,11 +15,12 @@ message here, for the slot actually asked:
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Tracker
 
-from services.textnorm import normalize_text
+from services.textnorm import normalize_entity, normalize_text
 
 # Actions that belong to running a form; anything else after the latest user message
 # means that message was already answered (the form is resuming after an interruption).
@@ -62,6 +63,26 @@ def entity(tracker: Tracker, name: str) -> str | None:
         if found.get("entity") == name and found.get("value") not in (None, ""):
             return str(found["value"])
     return None
+
+
+def turn_key(tracker: Tracker) -> str | None:
+    """Which customer message the actions are answering: the conversation and the time
+    Rasa stamped the latest user event with.  The actions of one turn (a form's
+    validation, then its question or its answer) are separate calls that share it, so
+    they read an account's summary once (``services_client.account_summary``)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return f"{tracker.sender_id}:{event.get('timestamp')}"
+    return None
+
+
+def quantity(entity: str, value: Any) -> Decimal | None:
+    """An ``amount`` or ``kwh`` read by the NLU's own rule (``textnorm.normalize_entity``,
+    which the EntityNormalizer applies): a value the NLU already normalized comes back
+    unchanged, a customer's raw answer is read the same way, so the NLU and the actions
+    never disagree about a figure."""
+    text = normalize_entity(entity, str(value or ""))
+    return None if text is None else Decimal(text)
 
 
 def is_fresh(tracker: Tracker) -> bool:

@@ -1,11 +1,14 @@
 """Handing the conversation to a human agent.
 
 Every hand-over ends in :func:`hand_over`: a custom payload
-``{"handoff": true, "reason": …, "text": …}`` tells the gateway (api/turns.py) to queue
-the conversation for the agents, pause Rasa's tracker and stay silent until an agent
-resolves it.  The reasons: the customer asks (request_human, 转人工, mid-form
-included), complains, is not understood twice in a row, declines the knowledge base's
-suggestions, fails the identity check three times, reports a danger, or a top-up fails
+``{"handoff": true, "reason": …, "text": …}`` tells the gateway's turn pipeline
+(api/turns.py, then api/handoff_flow.py) to queue the conversation for the agents, record
+the pause in Rasa's tracker and keep the bot silent until an agent resolves it.  The
+agent who takes it sees the whole conversation so far (handoff/history.py), which is
+what utter_handoff promises the customer.  The reasons: the customer asks
+(request_human, 转人工, mid-form included), complains, is not understood twice in a
+row, declines the knowledge base's suggestions, fails the identity check three times,
+reports a danger (here or in the outage report, actions/outage.py), or a top-up fails
 at the payment service.
 """
 from __future__ import annotations

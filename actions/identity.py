@@ -170,7 +170,7 @@ class IdentityFormValidation(FormValidationAction):
             dispatcher.utter_message(response="utter_bad_account_no")
             return {"account_no": None}
         try:
-            await svc.account_summary(account_no)
+            await svc.account_summary(account_no, turn.turn_key(tracker))  # the turn's answer reads it again
         except svc.ServiceFailed as failure:
             # An unknown 户号 goes on to the last-four prompt like a known one, and fails
             # there the same way (the service counts and locks it too): whether a 户号
@@ -207,12 +207,12 @@ class IdentityFormValidation(FormValidationAction):
         except svc.ServiceUnavailable:
             dispatcher.utter_message(response="utter_identity_unavailable")
             return {"last4": None}
-        if check["verified"]:
+        if check.verified:
             await link_for_agents(tracker.sender_id, account_no)
             return {"last4": last4, "verified_account": account_no}
-        if check.get("locked_until"):
-            return {"last4": None, "identity_lock": {"account_no": account_no, "until": check["locked_until"]}}
-        dispatcher.utter_message(response="utter_wrong_last4", attempts_left=check["attempts_left"])
+        if check.locked_until:
+            return {"last4": None, "identity_lock": {"account_no": account_no, "until": check.locked_until}}
+        dispatcher.utter_message(response="utter_wrong_last4", attempts_left=check.attempts_left)
         return {"last4": None}
 
 

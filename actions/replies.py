@@ -1,18 +1,67 @@
-"""How the bot writes numbers, dates and money for a Chinese customer.
+"""The values the actions put into the domain's responses.
 
-Replies are read on a phone and spoken by the voice channel, so they use 年/月/日,
-元 and 度 rather than ISO dates and symbols.
+Every sentence a customer reads lives in bot/domain.yml: an action chooses a response
+and passes values (``dispatcher.utter_message(response="utter_…", **values)``), and
+Rasa fills the template, picking the variant for the conversation's channel.  Where the
+data decides how many pieces a reply has (a bill's tiers, a tariff's plans) or whether
+an optional sentence is said, the pieces are responses too, named ``utter_part_*`` and
+never said on their own: :func:`part` formats one for the channel the way Rasa formats a
+whole response, and the action passes the result as a value.
+
+What stays in Python is what is computed: numbers, dates and money written the way a
+Chinese customer reads them (年/月/日, 元 and 度 rather than ISO dates and symbols, which
+the voice channel then speaks), and the joining of pieces.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from services import clock
+import yaml
 
+from services import clock
+from services.settings import REPO_ROOT
+
+DOMAIN = REPO_ROOT / "bot" / "domain.yml"
 TIER_NAMES = {1: "第一档", 2: "第二档", 3: "第三档"}
-TOU_NAMES = {"peak": "峰时段", "flat": "平时段", "valley": "谷时段"}
-HANDOFF_BUTTON = {"title": "转人工", "payload": "/request_human"}
+
+
+@lru_cache(maxsize=1)
+def _responses() -> dict[str, list[dict]]:
+    return yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["responses"]
+
+
+def _for_channel(variant: dict, channel: str | None) -> bool:
+    """Whether a conditional variant is the one for ``channel`` (conditions on the
+    ``channel`` slot are the only ones the domain uses)."""
+    conditions = variant.get("condition") or []
+    return bool(conditions) and all(c.get("name") == "channel" and c.get("value") == channel for c in conditions)
+
+
+def part(name: str, channel: str | None = None, **values: Any) -> str:
+    """The response ``name`` filled with ``values``: its variant for ``channel``, else its
+    default (the variant without a condition), as Rasa chooses."""
+    variants = _responses()[name]
+    chosen = next((v for v in variants if _for_channel(v, channel)), None) \
+        or next(v for v in variants if not v.get("condition"))
+    return chosen["text"].format(**values)
+
+
+def button(title: str, intent: str, entities: dict[str, str] | None = None, channel: str | None = None,
+           **values: Any) -> dict[str, str]:
+    """A button titled by the part ``title`` (utter_part_button_* …) whose payload starts
+    ``intent`` with ``entities``, so the form it opens does not ask for them again."""
+    payload = f"/{intent}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
+    return {"title": part(title, channel, **values), "payload": payload}
+
+
+HANDOFF_BUTTON = button("utter_part_button_handoff", "request_human")
+
+
+def tier_name(tier: int) -> str:
+    return TIER_NAMES.get(tier) or f"第{tier}档"
 
 
 def month_zh(period: str) -> str:
@@ -52,7 +101,6 @@ def kwh(value: Any) -> str:
     return f"{value}度"
 
 
-def tier_lines(tiers: list[dict]) -> str:
-    """Only the tiers that were used: "第一档 200度 107.60元；第二档 12度 7.06元"."""
-    used = [t for t in tiers if int(t.get("kwh") or 0) > 0]
-    return "；".join(f"{TIER_NAMES.get(t['tier'], t['tier'])} {kwh(t['kwh'])} {yuan(t['amount'])}" for t in used)
+def joined(pieces: list[str]) -> str:
+    """Pieces of one sentence, as a list is written in Chinese: "甲；乙"."""
+    return "；".join(pieces)

@@ -4,19 +4,30 @@ Actions hold no state and no SQL: everything they know about a customer comes
 through here.  A service that cannot be reached raises :class:`ServiceUnavailable`;
 a service that answers with an error raises :class:`ServiceFailed` carrying the
 service's code and Chinese message, which the action may show to the customer.
+
+Billing answers are parsed into the models the billing routes declare
+(:mod:`services.billing.schemas`): one contract, checked on both sides.  An account's
+summary is read once per customer message (:func:`account_summary`'s ``turn``), however
+many actions of that turn need it.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+import time
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from services.access_log import masked_path
+from services.billing.schemas import AccountSummary, Bill, Bills, Estimate, IdentityCheck, Payment, TariffOverview
 from services.settings import get_settings
 
 log = logging.getLogger("powerdesk.actions")
+Model = TypeVar("Model", bound=BaseModel)
+# What the customer may be shown when a service's error carries no Chinese message of its own.
+BUSY_ZH = "系统繁忙，请稍后再试。"
 
 
 class ServiceUnavailable(Exception):
@@ -65,18 +76,29 @@ def _failure(response: httpx.Response) -> ServiceFailed:
     return ServiceFailed(
         response.status_code,
         error.get("code", f"http_{response.status_code}"),
-        error.get("message_zh", "系统繁忙，请稍后再试。"),
+        error.get("message_zh", BUSY_ZH),
     )
+
+
+def parsed(model: type[Model], answer: Any, what: str) -> Model:
+    """A service's answer as its contract's model; an answer that breaks the contract is a
+    failed call (the action apologises), never a crash or a silently missing field."""
+    try:
+        return model.model_validate(answer)
+    except ValidationError as exc:
+        log.error("%s broke its contract (%s): %s", what, model.__name__, exc.errors(include_input=False)[:3])
+        raise ServiceFailed(502, "contract_violation", BUSY_ZH) from exc
 
 
 # Billing ----------------------------------------------------------------------------
 
-async def verify_identity(account_no: str, phone_last4: str, client: str | None = None) -> dict:
-    """{verified, attempts_left, locked_until}: the service counts failures per account
-    and, with ``client`` (who asks), wrong answers per client."""
+async def verify_identity(account_no: str, phone_last4: str, client: str | None = None) -> IdentityCheck:
+    """The service counts failures per account and, with ``client`` (who asks), wrong
+    answers per client."""
     headers = {"X-PowerDesk-Client": client} if client else {}
-    return await call("POST", f"/billing/accounts/{account_no}/verify", json={"phone_last4": phone_last4},
-                      headers=headers)
+    answer = await call("POST", f"/billing/accounts/{account_no}/verify", json={"phone_last4": phone_last4},
+                        headers=headers)
+    return parsed(IdentityCheck, answer, "verify")
 
 
 async def link_conversation(conversation_id: str, account_no: str) -> None:
@@ -84,44 +106,70 @@ async def link_conversation(conversation_id: str, account_no: str) -> None:
     await call("PUT", f"/conversations/{conversation_id}/account", json={"account_no": account_no})
 
 
-async def account_summary(account_no: str) -> dict:
-    return await call("GET", f"/billing/accounts/{account_no}")
+# Summaries read during one customer message: (turn, account_no) -> (when, summary).  A turn
+# runs several actions (the form's validation, then its question or its answer), each a
+# request of its own; they share one read.  Kept a few seconds, dropped on a payment.
+SUMMARY_TTL_S = 10.0
+_summaries: dict[tuple[str, str], tuple[float, AccountSummary]] = {}
 
 
-async def bill_for_month(account_no: str, month: str) -> dict:
+async def account_summary(account_no: str, turn: str | None = None) -> AccountSummary:
+    """The account's summary; with ``turn`` (:func:`actions.form_turn.turn_key`), read
+    once for that customer message."""
+    now = time.monotonic()
+    for key in [k for k, (at, _) in _summaries.items() if now - at > SUMMARY_TTL_S]:
+        del _summaries[key]
+    if turn is not None and (turn, account_no) in _summaries:
+        return _summaries[turn, account_no][1]
+    summary = parsed(AccountSummary, await call("GET", f"/billing/accounts/{account_no}"), "account summary")
+    if turn is not None:
+        _summaries[turn, account_no] = (now, summary)
+    return summary
+
+
+def forget_summaries(account_no: str) -> None:
+    """A payment changed the account: no cached summary of it may be read again."""
+    for key in [k for k in _summaries if k[1] == account_no]:
+        del _summaries[key]
+
+
+async def bill_for_month(account_no: str, month: str) -> Bill:
     answer = await call("GET", f"/billing/accounts/{account_no}/bills", params={"month": month})
-    return answer["bills"][0]
+    return parsed(Bills, answer, "bills").bills[0]
 
 
 IN_PROGRESS_RETRIES = 3  # a retried payment may find its first attempt still running (409)
 
 
-async def pay(account_no: str, amount: str, idempotency_key: str, channel: str) -> dict:
+async def pay(account_no: str, amount: str, idempotency_key: str, channel: str) -> Payment:
+    forget_summaries(account_no)
     for attempt in range(IN_PROGRESS_RETRIES + 1):
         try:
-            return await call(
+            return parsed(Payment, await call(
                 "POST",
                 f"/billing/accounts/{account_no}/payments",
                 json={"amount": amount, "channel": channel},
                 headers={"Idempotency-Key": idempotency_key},
                 retries=2,
-            )
+            ), "payment")
         except ServiceFailed as failure:
+            if failure.code == "contract_violation":  # taken or not, the answer does not say
+                raise ServiceUnavailable("payment answer unreadable") from failure
             if failure.code != "idempotency_key_in_progress" or attempt == IN_PROGRESS_RETRIES:
                 raise
             await asyncio.sleep(1.0 * (attempt + 1))  # then the same key answers with the payment
     raise AssertionError("unreachable")
 
 
-async def tariff_overview(province: str) -> dict:
-    return await call("GET", f"/billing/tariffs/{province}")
+async def tariff_overview(province: str) -> TariffOverview:
+    return parsed(TariffOverview, await call("GET", f"/billing/tariffs/{province}"), "tariff")
 
 
 async def estimate_cost(province: str, kwh: int, month: str, account_no: str | None,
-                        used_before_kwh: int | None = None) -> dict:
+                        used_before_kwh: int | None = None) -> Estimate:
     params: dict[str, Any] = {"kwh": kwh, "month": month}
     if account_no:
         params["account_no"] = account_no
     elif used_before_kwh is not None:
         params["used_before_kwh"] = used_before_kwh
-    return await call("GET", f"/billing/tariffs/{province}/estimate", params=params)
+    return parsed(Estimate, await call("GET", f"/billing/tariffs/{province}/estimate", params=params), "estimate")

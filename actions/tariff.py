@@ -14,49 +14,71 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import form_turn as turn
 from actions import services_client as svc
 from actions.identity import is_verified
-from actions.replies import HANDOFF_BUTTON, TIER_NAMES, month_zh
+from actions.replies import joined, month_zh, part, tier_name
 from services import clock
+from services.billing.schemas import Estimate, TariffOverview, TariffPlan, TariffTier
+from services.billing.tariff import PERIOD_ZH
 from services.months import month_of
 from services.regions import province_name, province_named_in
 from services.settings import get_settings
-from services.textnorm import parse_kwh
 
-CYCLE_ZH = {"annual": "按年累计", "monthly": "按月计算"}
-TOU_PRICE_ZH = {"peak": "峰", "flat": "平", "valley": "谷"}
-
-
-def tier_range(tier: dict) -> str:
-    upper = tier.get("up_to_kwh")
-    lower = tier.get("from_kwh") or 0
-    return f"{lower}–{upper}度" if upper else f"{lower}度以上"
+CYCLE_PARTS = {"annual": "utter_part_cycle_annual", "monthly": "utter_part_cycle_monthly"}
+# What an estimate assumed about the usage earlier in the tier cycle.
+ASSUMPTION_PARTS = {
+    "account_usage_in_cycle": "utter_part_assumed_account_usage",
+    "stated_usage_in_cycle": "utter_part_assumed_stated_usage",
+    "start_of_cycle": "utter_part_assumed_start_of_cycle",
+}
 
 
-def describe_plan(plan: dict) -> str:
+def tier_prices(tier: TariffTier, channel: str | None) -> str:
+    """"第一档 0–2760度 0.538元/度", or each period's price on a time-of-use plan."""
+    bounds = (part("utter_part_tier_range", channel, lower=tier.from_kwh, upper=tier.up_to_kwh) if tier.up_to_kwh
+              else part("utter_part_tier_open", channel, lower=tier.from_kwh))
+    if tier.tou_prices:
+        price = "，".join(part("utter_part_period_price", channel, period=PERIOD_ZH.get(p, p), price=v)
+                         for p, v in tier.tou_prices.items())
+    else:
+        price = part("utter_part_price", channel, price=tier.price)
+    return part("utter_part_tariff_tier", channel, tier=tier_name(tier.tier), bounds=bounds, price=price)
+
+
+def describe_plan(plan: TariffPlan, channel: str | None) -> str:
     """"浙江居民年阶梯电价（按年累计）：第一档 0–2760度 0.538元/度；…"."""
-    tiers = []
-    for tier in plan["tiers"]:
-        price = f"{tier['price']}元/度"
-        if tier.get("tou_prices"):
-            price = "，".join(f"{TOU_PRICE_ZH.get(p, p)}{v}元/度" for p, v in tier["tou_prices"].items())
-        tiers.append(f"{TIER_NAMES.get(tier['tier'], tier['tier'])} {tier_range(tier)} {price}")
-    return f"{plan['name_zh']}（{CYCLE_ZH.get(plan['cycle'], plan['cycle'])}）：" + "；".join(tiers) + "。"
+    return part("utter_part_tariff_plan", channel, plan=plan.name_zh, cycle=part(CYCLE_PARTS[plan.cycle], channel),
+                tiers=joined([tier_prices(tier, channel) for tier in plan.tiers]))
 
 
-UNKNOWN_HERE_ZH = "这里暂无经核实的资料，请以当地供电公司公布为准，可拨打95598或在网上国网App查询。"
+def tariff_values(overview: TariffOverview, channel: str | None) -> dict[str, str]:
+    """utter_tariff_levels' values: the province's price levels, what the table does not
+    know about peak/valley, and its basis."""
+    plans = overview.plans
+    if not any(plan.time_of_use for plan in plans):
+        unknown = part("utter_part_tou_unknown", channel, province=overview.name_zh)
+    elif not any(plan.tou_windows for plan in plans):
+        unknown = part("utter_part_tou_windows_unknown", channel, province=overview.name_zh)
+    else:
+        unknown = ""
+    return {"plans": "\n".join(describe_plan(plan, channel) for plan in plans), "unknown": unknown,
+            "source": overview.source}
 
 
-def describe_tariff(overview: dict) -> str:
-    """The province's price levels, what the table does not know about peak/valley, and its basis."""
-    plans = overview["plans"]
-    lines = [describe_plan(plan) for plan in plans]
-    if not any(plan.get("time_of_use") for plan in plans):
-        lines.append(f"{overview['name_zh']}居民峰谷电价和峰谷时段，{UNKNOWN_HERE_ZH}")
-    elif not any(plan.get("tou_windows") for plan in plans):
-        lines.append(f"{overview['name_zh']}居民峰谷电的具体起止时段，{UNKNOWN_HERE_ZH}")
-    lines.append(f"（依据：{overview['source']}）")
-    return "\n".join(lines)
+def describe_tariff(overview: TariffOverview | dict, channel: str | None = None) -> str:
+    """The tariff reply as the customer reads it (for the facts audit, which checks every
+    figure in it against its source)."""
+    return part("utter_tariff_levels", channel, **tariff_values(TariffOverview.model_validate(overview), channel))
+
+
+def estimate_values(estimate: Estimate, usage: Decimal, channel: str | None) -> dict[str, str]:
+    """utter_tariff_estimate's values: the plan, the usage, the cost, what it assumed, how."""
+    return {
+        "plan": estimate.plan.name_zh, "month": month_zh(estimate.month), "usage": f"{usage}",
+        "total": estimate.total_amount, "explanation": estimate.explanation_zh, "source": estimate.source,
+        "assumption": part(ASSUMPTION_PARTS[estimate.assumption], channel, used=estimate.used_before_kwh),
+    }
 
 
 # "今年已经用了三千度": what the customer says they used earlier in the tier year.
@@ -69,9 +91,9 @@ async def province_and_account(tracker: Tracker) -> tuple[str, str | None]:
     named = province_named_in(tracker.latest_message.get("text") or "")
     account_no = tracker.get_slot("account_no")
     if is_verified(tracker, account_no):
-        summary = await svc.account_summary(account_no)
-        if named is None or named.key == summary["province"]:
-            return summary["province"], account_no
+        summary = await svc.account_summary(account_no, turn.turn_key(tracker))
+        if named is None or named.key == summary.province:
+            return summary.province, account_no
     return (named.key if named else get_settings().default_province), None
 
 
@@ -80,7 +102,7 @@ def stated_usage_this_year(text: str, usage: Decimal) -> int | None:
     match = USED_THIS_YEAR.search(text)
     if not match:
         return None
-    used = parse_kwh(match.group("kwh"))
+    used = turn.quantity("kwh", match.group("kwh"))
     return None if used is None or used == usage else int(used.to_integral_value())
 
 
@@ -92,39 +114,25 @@ class ActionAskTariff(Action):
         return "action_ask_tariff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        usage = parse_kwh(str(tracker.get_slot("kwh") or ""))
+        usage = turn.quantity("kwh", tracker.get_slot("kwh"))
         text = tracker.latest_message.get("text") or ""
+        channel = tracker.get_slot("channel")
         try:
             province, account_no = await province_and_account(tracker)
             if usage is None:
-                dispatcher.utter_message(text=describe_tariff(await svc.tariff_overview(province)))
+                dispatcher.utter_message(response="utter_tariff_levels",
+                                         **tariff_values(await svc.tariff_overview(province), channel))
             else:
                 month = tracker.get_slot("month") or month_of(clock.today())
                 used_before = None if account_no else stated_usage_this_year(text, usage)
                 estimate = await svc.estimate_cost(province, int(usage.to_integral_value()), month, account_no,
                                                    used_before)
-                dispatcher.utter_message(text=describe_estimate(estimate, usage))
+                dispatcher.utter_message(response="utter_tariff_estimate", **estimate_values(estimate, usage, channel))
         except svc.ServiceFailed as failure:
             if failure.code == "unknown_province":
                 dispatcher.utter_message(response="utter_province_unknown", province=province_name(province))
             else:
-                dispatcher.utter_message(response="utter_tariff_unavailable", buttons=[HANDOFF_BUTTON])
+                dispatcher.utter_message(response="utter_tariff_unavailable")
         except svc.ServiceUnavailable:
-            dispatcher.utter_message(response="utter_tariff_unavailable", buttons=[HANDOFF_BUTTON])
+            dispatcher.utter_message(response="utter_tariff_unavailable")
         return [SlotSet("kwh", None), SlotSet("month", None)]
-
-
-ASSUMPTIONS_ZH = {
-    "account_usage_in_cycle": "已按您本户本年度此前的用电量计算阶梯",
-    "stated_usage_in_cycle": "已按您说的本年度此前用电{used}度计算阶梯",
-    "start_of_cycle": "假设本计费周期内此前没有用电（从第一档算起）",
-}
-
-
-def describe_estimate(estimate: dict, usage: Decimal) -> str:
-    assumption = ASSUMPTIONS_ZH[estimate["assumption"]].format(used=estimate["used_before_kwh"])
-    return (
-        f"按{estimate['plan']['name_zh']}，{month_zh(estimate['month'])}用电{usage}度，"
-        f"电费约 {estimate['total_amount']}元（{assumption}）。\n"
-        f"计算过程：{estimate['explanation_zh']}\n（依据：{estimate['source']}）"
-    )

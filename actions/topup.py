@@ -31,15 +31,15 @@ from actions import form_turn as turn
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply, wants_another_account
 from actions.handoff import hand_over
-from actions.replies import HANDOFF_BUTTON, month_zh, yuan
+from actions.replies import button, month_zh, part, yuan
+from services.billing.schemas import Payment
 from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT, RANGE_ZH
 from services.channels import VOICE, WEB, WECHAT
 from services.masking import mask_account_no
-from services.textnorm import parse_amount
+from services.textnorm import normalize_entity
 
 # The chat channel a customer pays through -> the billing service's payment channel.
 PAYMENT_CHANNELS = {WEB: "app", WECHAT: "wechat", VOICE: "app"}
-CONFIRM_BUTTONS = [{"title": "确认", "payload": "/affirm"}, {"title": "取消", "payload": "/deny"}]
 # The prompts a yes can answer: the confirmation, and its repeat after a failed call.
 CONFIRMATION_PROMPTS = {"utter_ask_topup_confirm", "utter_payment_unconfirmed"}
 # The slots one top-up owns; cleared when it ends, so nothing leaks into the next one.
@@ -65,9 +65,7 @@ class ValidateTopupForm(IdentityFormValidation):
         if wants_another_account(tracker):
             dispatcher.utter_message(response="utter_another_account")
             return {"account_no": None, "last4": None, "amount": None}
-        amount = turn.entity(tracker, "amount")
-        if amount is None and parse_amount(turn.text(tracker)) is not None:
-            amount = turn.text(tracker)
+        amount = turn.entity(tracker, "amount") or normalize_entity("amount", turn.text(tracker))
         return {"amount": amount} if amount else self._not_an_answer(dispatcher, tracker, "amount")
 
     async def extract_topup_confirm(
@@ -85,7 +83,7 @@ class ValidateTopupForm(IdentityFormValidation):
     ) -> dict[str, Any]:
         if value is None:
             return {"amount": None}
-        amount = parse_amount(str(value))
+        amount = turn.quantity("amount", value)
         if amount is None:
             dispatcher.utter_message(response="utter_bad_amount")
             return {"amount": None, "topup_confirm": None}
@@ -105,15 +103,16 @@ class ActionAskAmount(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         try:
-            summary = await svc.account_summary(tracker.get_slot("account_no"))
+            summary = await svc.account_summary(tracker.get_slot("account_no"), turn.turn_key(tracker))
         except (svc.ServiceUnavailable, svc.ServiceFailed):
-            summary = {}
-        if summary.get("billing_mode") == "prepaid":
-            dispatcher.utter_message(response="utter_ask_amount_prepaid", balance=yuan(summary["balance"]))
-        elif summary and Decimal(summary.get("unpaid_total") or "0") > 0:
-            dispatcher.utter_message(response="utter_ask_amount_owed", unpaid_total=yuan(summary["unpaid_total"]),
-                                     buttons=[{"title": f"缴清{yuan(summary['unpaid_total'])}",
-                                               "payload": f'/top_up{{"amount": "{summary["unpaid_total"]}"}}'}])
+            summary = None
+        if summary and summary.prepaid:
+            dispatcher.utter_message(response="utter_ask_amount_prepaid", balance=yuan(summary.balance))
+        elif summary and Decimal(summary.unpaid_total) > 0:
+            owed = summary.unpaid_total
+            dispatcher.utter_message(response="utter_ask_amount_owed", unpaid_total=yuan(owed),
+                                     buttons=[button("utter_part_button_pay_all", "top_up", {"amount": owed},
+                                                     tracker.get_slot("channel"), amount=yuan(owed))])
         else:
             dispatcher.utter_message(response="utter_ask_amount")
         return []
@@ -129,7 +128,7 @@ class ActionAskTopupConfirm(Action):
         account_no, amount = tracker.get_slot("account_no"), tracker.get_slot("amount")
         dispatcher.utter_message(
             response="utter_ask_topup_confirm", masked_account=mask_account_no(account_no),
-            amount_text=yuan(amount), buttons=CONFIRM_BUTTONS,
+            amount_text=yuan(amount),  # its buttons (确认, 取消) are the response's
         )
         paying_for = f"{account_no}:{amount}"
         if tracker.get_slot("payment_key") and tracker.get_slot("payment_for") == paying_for:
@@ -137,16 +136,19 @@ class ActionAskTopupConfirm(Action):
         return [SlotSet("payment_key", f"chat-{uuid.uuid4().hex}"), SlotSet("payment_for", paying_for)]
 
 
-def describe_payment(dispatcher: CollectingDispatcher, payment: dict, account_no: str) -> None:
-    applied = payment.get("applied_to") or []
+def describe_payment(dispatcher: CollectingDispatcher, tracker: Tracker, payment: Payment, account_no: str) -> None:
+    """The receipt: what was paid, which bills it settled, the balance after it."""
+    channel = tracker.get_slot("channel")
+    settled = "、".join(part("utter_part_settled_bill", channel, month=month_zh(a.period), amount=yuan(a.amount))
+                       for a in payment.applied_to)
     dispatcher.utter_message(
         response="utter_payment_done",
         masked_account=mask_account_no(account_no),
-        amount_text=yuan(payment["amount"]),
-        payment_id=payment["payment_id"],
-        applied_text="已抵扣：" + "、".join(f"{month_zh(a['period'])}账单{yuan(a['amount'])}" for a in applied) + "。"
-        if applied else "",
-        balance_text=f"当前账户余额 {yuan(payment['balance_after'])}。" if payment.get("balance_after") is not None else "",
+        amount_text=yuan(payment.amount),
+        payment_id=payment.payment_id,
+        applied_text=part("utter_part_settled", channel, bills=settled) if settled else "",
+        balance_text=part("utter_part_balance_after", channel, balance=yuan(payment.balance_after))
+        if payment.balance_after is not None else "",
     )
 
 
@@ -175,13 +177,12 @@ class ActionTopUp(Action):
             payment = await svc.pay(account_no, amount, key, payment_channel(tracker))
         except svc.ServiceUnavailable:
             # Not known whether it went through: ask the same confirmation again, same key.
-            dispatcher.utter_message(response="utter_payment_unconfirmed", amount_text=yuan(amount),
-                                     buttons=[CONFIRM_BUTTONS[0], HANDOFF_BUTTON])
+            dispatcher.utter_message(response="utter_payment_unconfirmed", amount_text=yuan(amount))
             return [SlotSet("topup_confirm", None), ActiveLoop("topup_form"), SlotSet("requested_slot", "topup_confirm")]
         except svc.ServiceFailed as failure:
             # Refused by the payment service: a human takes it from here.
             dispatcher.utter_message(response="utter_payment_failed", reason=failure.message_zh)
             hand_over(dispatcher, tracker, "payment_failed")
             return done
-        describe_payment(dispatcher, payment, account_no)
-        return [*done, SlotSet("last_payment", {"account_no": account_no, "amount": amount, "payment_id": payment["payment_id"]})]
+        describe_payment(dispatcher, tracker, payment, account_no)
+        return [*done, SlotSet("last_payment", {"account_no": account_no, "amount": amount, "payment_id": payment.payment_id})]

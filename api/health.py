@@ -8,22 +8,12 @@ from functools import lru_cache
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from services.db import default_engine
+from services import db
 from services.settings import Settings
 
 router = APIRouter()
-
-
-def database_is_up() -> bool:
-    try:
-        with default_engine().connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:  # any driver error means "down" for a health check
-        return False
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +51,7 @@ async def healthz(request: Request) -> JSONResponse:
     settings = request.app.state.settings
     components = {
         "gateway": "up",
-        "database": "up" if await run_in_threadpool(database_is_up) else "down",
+        "database": "up" if await run_in_threadpool(db.is_up) else "down",
         "rasa": "up" if await request.app.state.rasa.is_ready() else "down",
         "action_server": "up" if await action_servers_up(settings) else "down",
         "services": "up" if await http_ok(f"{settings.services_url}/healthz") else "down",

@@ -90,3 +90,35 @@ TOO_MANY_SESSIONS = "新建对话太频繁了，请{wait}后再试。"
 # Agents' log-in attempts from one address (the console shows it).
 TOO_MANY_LOGINS = "登录尝试过于频繁，请{wait}后再试。"
 INVALID_TEXT = "消息中含有无法识别的字符，请修改后重新发送。"
+# --- Web chat widget (api/widget.py, api/web/chat/) ------------------------------------
+# The page's own texts.  The gateway writes them into index.html: each {{name}} there
+# becomes its text, and chat.js reads them all from the page's JSON block (#wording).
+WIDGET = {
+    "pageTitle": "在线客服 · 小电",
+    "barTitle": "电力客服 · 小电",
+    "close": "关闭",
+    "log": "对话记录",
+    "quickReplies": "快捷回复",
+    "placeholder": "请输入您的问题，如：查电费",
+    "inputLabel": "输入消息",
+    "send": "发送",
+    "connecting": "正在连接客服…",
+    "reconnecting": "网络连接已断开，正在重新连接…",
+    "offline": "网络已断开，恢复后会自动重新连接",
+    "reconnected": "已重新连接",
+    "sending": "发送中",
+    "failed": "发送失败，点击重试",
+    "newSession": "会话已过期，已为您开始新的对话",
+    "modeBot": "智能客服 · 7×24小时在线",
+    "modeHuman": "人工客服为您服务",
+    "agent": "人工客服",
+    "csatHint": "点击星星为本次服务评分",
+    "csatThanks": "感谢您的评价",
+    "csatScore": "{n}分",  # a star's title when the question came without its buttons
+    "welcome": "欢迎使用电力在线客服。智能客服小电可以帮您查电费、交电费、停电报修、解答用电业务问题，请直接输入您的问题。",
+    # Shown under the welcome of an empty conversation; sent as typed text.
+    "starters": ["查电费", "交电费", "停电报修", "转人工"],
+}
+# embed.js, on other sites: the floating button's label (and the frame's title), and the
+# button's label while the chat is open.
+WIDGET_EMBED = {"open": "在线客服", "close": "关闭在线客服"}

@@ -149,7 +149,7 @@ def topic_texts(graph: nx.MultiDiGraph) -> list[CustomerText]:
 
 def tariff_texts() -> list[CustomerText]:
     """Each province's tariff reply, with the figures its table holds."""
-    from actions.tariff import describe_tariff  # the reply's wording lives with the action
+    from actions.tariff import describe_tariff  # the reply as the customer reads it (bot/domain.yml)
     from services.billing.service import tariff_overview
 
     texts = []

@@ -1,7 +1,10 @@
-"""Database plumbing shared by the services: the declarative base, engines, sessions.
+"""Database plumbing: the declarative base, engines, sessions, migrations, a liveness check.
 
 SQLite is the embedded default and PostgreSQL the production choice; the same models
-and Alembic migrations serve both.  Nothing outside ``services/`` imports SQLAlchemy.
+and Alembic migrations serve both.  SQL is written in ``services/`` and in ``handoff/``
+(the agents' functions on the same database), and in the scripts that seed or start a
+cluster; the gateway (``api/``) and the action server (``actions/``) write none: they
+call plain functions (the gateway's health check calls :func:`is_up`).
 """
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from services import clock
@@ -60,6 +63,16 @@ def engine_for(url: str) -> Engine:
 
 def default_engine() -> Engine:
     return engine_for(get_settings().database_url)
+
+
+def is_up() -> bool:
+    """Whether the configured database answers a trivial query (for /healthz)."""
+    try:
+        with default_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:  # any driver error means "down" for a health check
+        return False
 
 
 @lru_cache(maxsize=4)

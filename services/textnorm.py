@@ -2,10 +2,14 @@
 
 Customers write 户号 with spaces or full-width digits, speak numbers digit by
 digit ("三三洞幺…"), say amounts the colloquial way ("两百五", "三块五") and refer
-to months relatively ("上个月"). Every part of PowerDesk (the NLU component,
-the gateway, the actions, the voice channel) needs the same answers, so the
-rules live here, in one standard-library-only module that runs on Python 3.10
-(Rasa venv) and 3.11 (app venv).
+to months relatively ("上个月"). The NLU's EntityNormalizer (bot/nlu_components.py)
+turns every extracted entity into its canonical value with ``normalize_entity``; the
+actions read the customer's answers and the slots with the same functions
+(``actions.form_turn.quantity`` for amounts and kWh), and so do the outage service,
+the handoff callbacks and the knowledge-graph retriever, so a figure is read one way
+everywhere.  The module needs only the standard library (and services.clock and
+services.months, which need nothing else), so it runs on Python 3.10 (Rasa venv)
+and 3.11 (app venv).
 
 Conventions:
 - Parsers return ``None`` when the text does not hold exactly one valid value;

@@ -12,6 +12,8 @@ Read top-down:
                       counted per account and a lock that grows.  No HTTP.
 * ``limits.py``     — the per-payment limits (also checked by the dialogue).
 * ``payments.py``   — taking a payment exactly once per idempotency key.  No HTTP.
-* ``api.py``        — the thin HTTP router (mounted at /api/v1/billing).
+* ``schemas.py``    — the answers' typed models: the routes' response models, and what
+                      the action server's client parses them into.
+* ``api.py``        — the thin HTTP router (mounted at /billing on the services' internal port).
 * ``seed.py``       — deterministic demo data; ``demo_accounts.yml`` lists accounts to try.
 """

@@ -33,6 +33,8 @@ from services.regions import province_of
 TARIFF_DIR = Path(__file__).resolve().parent / "tariffs"
 FEN = Decimal("0.01")
 TOU_PERIODS = ("peak", "flat", "valley")
+# The periods' names, the one home of these labels: the explanations here, and the bills
+# and tariffs the bot shows (actions/bill.py, actions/tariff.py: 峰时段, 峰0.568元/度).
 PERIOD_ZH = {"peak": "峰", "flat": "平", "valley": "谷"}
 
 

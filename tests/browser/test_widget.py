@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
+from api import wording
 from scripts.stack import Stack
 from services.outbox import store as outbox
 from services.settings import get_settings
@@ -126,6 +127,20 @@ def test_a_bill_lookup_by_typing_and_clicking_buttons(phone: BrowserContext, bas
     assert [m["text"] for m in chat.record()["messages"] if m["direction"] == "user"] == chat.user_texts()
     assert chat.bot.filter(has_text=BILL).count() == 1
     chat.page.screenshot(path=screenshot_dir / "chat-360.png")
+
+
+def test_the_page_s_own_texts_are_the_gateway_s_wording(desktop: BrowserContext, base_url: str) -> None:
+    """Nothing the page says by itself is written in its files: api/wording.py WIDGET."""
+    texts = wording.WIDGET
+    chat = ChatPage(desktop.new_page()).open(base_url)
+    expect(chat.page).to_have_title(texts["pageTitle"])
+    expect(chat.page.locator(".bar-title")).to_have_text(texts["barTitle"])
+    expect(chat.page.locator("#mode")).to_have_text(texts["modeBot"])
+    expect(chat.page.locator("#input")).to_have_attribute("placeholder", texts["placeholder"])
+    expect(chat.page.locator("#send")).to_have_text(texts["send"])
+    expect(chat.notices.first).to_have_text(texts["welcome"])
+    assert chat.replies.all_inner_texts() == texts["starters"]
+    assert "{{" not in chat.page.content()  # every placeholder filled
 
 
 def test_a_reload_mid_form_shows_the_conversation_again_and_the_form_continues(
@@ -350,7 +365,9 @@ def test_one_script_tag_on_another_site_embeds_a_button_that_opens_the_chat(
     page.goto(serve_shop("127.0.0.1"))  # as localhost: a site the stack's gateway lists (tests/stack.py)
     button = page.locator("#powerdesk-chat-button")
     expect(button).to_be_visible()
+    expect(button).to_have_attribute("aria-label", wording.WIDGET_EMBED["open"])  # the gateway's wording
     button.click()
+    expect(button).to_have_attribute("aria-label", wording.WIDGET_EMBED["close"])
     frame = page.frame_locator("#powerdesk-chat-panel iframe")
     expect(frame.locator("#replies .reply").first).to_be_visible(timeout=BOT_TIMEOUT_MS)
     frame.locator("#input").fill("查电费")

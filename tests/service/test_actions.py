@@ -163,3 +163,32 @@ async def test_tariff_levels_name_their_source(services_url: str) -> None:
     await ActionAskTariff().run(dispatcher, tracker(intent="ask_tariff"), {})
     text = texts(dispatcher)
     assert "0.538" in text and "2760" in text and "依据" in text
+
+
+async def test_one_customer_message_reads_the_account_summary_once(services_url: str, monkeypatch) -> None:
+    """The form's validation and the answer are separate calls of one turn: one read."""
+    from actions import services_client as svc
+
+    reads: list[str] = []
+    real_call = svc.call
+
+    async def counting_call(method: str, path: str, **kwargs):
+        if method == "GET" and path == f"/billing/accounts/{ARREARS_ACCOUNT}":
+            reads.append(path)
+        return await real_call(method, path, **kwargs)
+
+    monkeypatch.setattr(svc, "call", counting_call)
+
+    def turn_tracker(at: float) -> Tracker:
+        message = tracker({"account_no": ARREARS_ACCOUNT, "verified_account": ARREARS_ACCOUNT}, text="查电费",
+                          intent="query_bill")
+        message.events = [{"event": "user", "timestamp": at, "text": "查电费"}]
+        return message
+
+    this_turn = turn_tracker(1000.5)
+    await ValidateBillForm().validate_account_no(ARREARS_ACCOUNT, CollectingDispatcher(), this_turn, {})
+    dispatcher = CollectingDispatcher()
+    await ActionQueryBill().run(dispatcher, this_turn, {})
+    assert "户号" in texts(dispatcher) and len(reads) == 1
+    await ActionQueryBill().run(CollectingDispatcher(), turn_tracker(1001.5), {})  # the next message
+    assert len(reads) == 2

@@ -77,7 +77,8 @@ async def test_the_second_fallback_in_a_row_hands_over_the_first_does_not() -> N
 
 
 async def test_declining_the_suggestions_hands_over() -> None:
-    events = [user("那个怎么弄", "faq"), {"event": "bot", "text": NOT_SURE}, user("都不是", "deny")]
+    events = [user("那个怎么弄", "faq"), {"event": "bot", "text": "不太确定您问的是哪一项……", "metadata": {"utter_action": NOT_SURE}},
+              user("都不是", "deny")]
     dispatcher = CollectingDispatcher()
     await ActionAnswerFaq().run(dispatcher, tracker("t-faq", "都不是", "deny", events=events), {})
     assert handoffs(dispatcher)[0]["reason"] == "faq_declined"

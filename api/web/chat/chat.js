@@ -18,23 +18,10 @@
 'use strict';
 
 (() => {
-  const TEXT = {
-    connecting: '正在连接客服…',
-    reconnecting: '网络连接已断开，正在重新连接…',
-    offline: '网络已断开，恢复后会自动重新连接',
-    reconnected: '已重新连接',
-    sending: '发送中',
-    failed: '发送失败，点击重试',
-    newSession: '会话已过期，已为您开始新的对话',
-    modeBot: '智能客服 · 7×24小时在线',
-    modeHuman: '人工客服为您服务',
-    agent: '人工客服',
-    csatHint: '点击星星为本次服务评分',
-    csatThanks: '感谢您的评价',
-    welcome: '欢迎使用电力在线客服。智能客服小电可以帮您查电费、交电费、停电报修、解答用电业务问题，请直接输入您的问题。',
-  };
+  // The page's fixed texts (api/wording.py WIDGET), written into the page by the gateway.
+  const TEXT = JSON.parse(document.getElementById('wording').textContent);
   // Shown under the welcome of an empty conversation; sent as typed text.
-  const STARTERS = ['查电费', '交电费', '停电报修', '转人工'].map((title) => ({ title }));
+  const STARTERS = TEXT.starters.map((title) => ({ title }));
   const API = '/api/v1';
   const TOKEN_KEY = 'powerdesk_session_token';
   const TIME_GAP_MS = 5 * 60 * 1000;   // a time stamp when five minutes passed since the last one
@@ -154,7 +141,7 @@
     const body = row.querySelector('.body');
     const stars = element('div', 'stars');
     const hint = element('div', 'stars-hint', answered ? TEXT.csatThanks : TEXT.csatHint);
-    const choices = (message.buttons && message.buttons.length ? message.buttons : [1, 2, 3, 4, 5].map((n) => ({ title: `${n}分`, payload: String(n) })));
+    const choices = (message.buttons && message.buttons.length ? message.buttons : [1, 2, 3, 4, 5].map((n) => ({ title: TEXT.csatScore.replace('{n}', n), payload: String(n) })));
     choices.forEach((choice, index) => {
       const star = element('button', 'star', '★');
       star.type = 'button';

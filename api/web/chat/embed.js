@@ -11,6 +11,8 @@
   window.__powerdeskChat = true;
   const script = document.currentScript;
   const origin = new URL(script ? script.src : '/chat/embed.js', location.href).origin;
+  // The button's and the frame's labels (api/wording.py WIDGET_EMBED), written in by the gateway.
+  const TEXT = /*{{wording}}*/ { open: '', close: '' };
   const GREEN = '#00845a';
   const SVG = 'http://www.w3.org/2000/svg';
 
@@ -32,8 +34,8 @@
   const button = document.createElement('button');
   button.type = 'button';
   button.id = 'powerdesk-chat-button';
-  button.setAttribute('aria-label', '在线客服');
-  button.title = '在线客服';
+  button.setAttribute('aria-label', TEXT.open);
+  button.title = TEXT.open;
   Object.assign(button.style, {
     position: 'fixed', right: '20px', bottom: '20px', zIndex: '2147483000', width: '56px', height: '56px',
     borderRadius: '50%', border: '0', background: GREEN, boxShadow: '0 4px 16px rgba(0,0,0,.25)',
@@ -60,7 +62,7 @@
     if (!frame) {  // the chat loads on the first click, not with the host page
       frame = document.createElement('iframe');
       frame.src = `${origin}/chat?embed=1`;
-      frame.title = '在线客服';
+      frame.title = TEXT.open;
       frame.allow = 'clipboard-write';
       Object.assign(frame.style, { width: '100%', height: '100%', border: '0', display: 'block' });
       panel.append(frame);
@@ -68,13 +70,13 @@
     place();
     panel.style.display = 'block';
     button.replaceChildren(icon(CLOSE));
-    button.setAttribute('aria-label', '关闭在线客服');
+    button.setAttribute('aria-label', TEXT.close);
   }
 
   function close() {
     panel.style.display = 'none';
     button.replaceChildren(icon(CHAT));
-    button.setAttribute('aria-label', '在线客服');
+    button.setAttribute('aria-label', TEXT.open);
   }
 
   button.addEventListener('click', () => (panel.style.display === 'none' ? open() : close()));
