@@ -122,6 +122,7 @@ async def handle_turn(inbound: Inbound, rasa: RasaClient) -> TurnResult:
             action_servers_up(get_settings()))
         messages, handoff = to_bot_messages(replies)
         if not messages or not actions_up:
+            await _forget_failed_turn(rasa, conversation.id)
             raise BotUnavailable("the bot produced no reply" if actions_up else "no action server answers")
     except BotUnavailable as exc:
         log.error("bot unavailable for %s: %s", conversation.id, exc)
@@ -133,6 +134,18 @@ async def handle_turn(inbound: Inbound, rasa: RasaClient) -> TurnResult:
     if handoff is not None:
         await handoff_flow.begin(conversation.id, handoff.get("reason"), inbound.text, rasa)
     return TurnResult(conversation.id, messages, "handoff" if handoff is not None else "bot")
+
+
+async def _forget_failed_turn(rasa: RasaClient, conversation_id: str) -> None:
+    """Rasa took the turn but the bot could not really answer it (no action server: a form's
+    validation failed and its events were lost, leaving the form half-way).  The customer
+    is asked to send the message again, so the tracker forgets it: sent again, it finds the
+    conversation as it was (a top-up still waiting for its confirmation, with the same
+    payment key, so nothing can be paid twice)."""
+    try:
+        await rasa.forget_last_turn(conversation_id)
+    except BotUnavailable as exc:
+        log.warning("could not undo the failed turn of %s: %s", conversation_id, exc)
 
 
 async def _answer_to_csat(conversation_id: str, inbound_id: int, text: str) -> str | None:
