@@ -70,15 +70,6 @@ class RasaClient:
         """An agent's reply, as Rasa's ``agent`` event: the tracker shows the handoff."""
         await self.append_events(sender_id, [{"event": "agent", "text": text, "timestamp": time.time()}])
 
-    async def forget_last_turn(self, sender_id: str) -> None:
-        """Undo the customer's last message in the tracker, so that message can be sent
-        again as if the failed turn had never happened: Rasa's ``rewind`` reverts the
-        message, everything after it and the ``action_listen`` before it, so the listen is
-        logged again (the bot is waiting for the customer, as before the message)."""
-        now = time.time()  # the SQL tracker store reads events in timestamp order: one after the other
-        await self.append_events(sender_id, [{"event": "rewind", "timestamp": now},
-                                             {"event": "action", "name": "action_listen", "timestamp": now + 0.001}])
-
     async def is_ready(self) -> bool:
         """At least one server is up with a model loaded."""
         for client in self._clients:

@@ -112,17 +112,22 @@ async def handle_turn(inbound: Inbound, rasa: RasaClient) -> TurnResult:
         return TurnResult(conversation.id, [BotMessage(text=scored)], "bot")
 
     try:
+        if not await action_servers_up(get_settings()):
+            # Not even sent to Rasa: it would take the message, fail the form's validation,
+            # lose the form's events and leave the form half-way (a resent 确认 was then
+            # answered "好的。还有什么可以帮您？").  So the tracker stays as it was and the
+            # message, sent again once an action server is back, finds the form waiting.
+            raise BotUnavailable("no action server answers")
         # The channel travels in the metadata: the session's start sets the channel slot
         # from it (actions/session.py), which picks the responses' channel variants.
         if conversation.idle_s > get_settings().verification_idle_min * 60:
             await rasa.append_events(conversation.id, FORGET_VERIFICATION)
         metadata = {**inbound.metadata, "channel": inbound.channel}
-        replies, actions_up = await asyncio.gather(
+        replies, actions_up = await asyncio.gather(  # and an action server that died during the turn
             rasa.send(conversation.id, bot_text(inbound, conversation), metadata),
             action_servers_up(get_settings()))
         messages, handoff = to_bot_messages(replies)
         if not messages or not actions_up:
-            await _forget_failed_turn(rasa, conversation.id)
             raise BotUnavailable("the bot produced no reply" if actions_up else "no action server answers")
     except BotUnavailable as exc:
         log.error("bot unavailable for %s: %s", conversation.id, exc)
@@ -134,18 +139,6 @@ async def handle_turn(inbound: Inbound, rasa: RasaClient) -> TurnResult:
     if handoff is not None:
         await handoff_flow.begin(conversation.id, handoff.get("reason"), inbound.text, rasa)
     return TurnResult(conversation.id, messages, "handoff" if handoff is not None else "bot")
-
-
-async def _forget_failed_turn(rasa: RasaClient, conversation_id: str) -> None:
-    """Rasa took the turn but the bot could not really answer it (no action server: a form's
-    validation failed and its events were lost, leaving the form half-way).  The customer
-    is asked to send the message again, so the tracker forgets it: sent again, it finds the
-    conversation as it was (a top-up still waiting for its confirmation, with the same
-    payment key, so nothing can be paid twice)."""
-    try:
-        await rasa.forget_last_turn(conversation_id)
-    except BotUnavailable as exc:
-        log.warning("could not undo the failed turn of %s: %s", conversation_id, exc)
 
 
 async def _answer_to_csat(conversation_id: str, inbound_id: int, text: str) -> str | None:
