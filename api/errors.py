@@ -65,14 +65,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return _validation_response(exc)
 
     @app.exception_handler(ServiceError)
-    async def _on_service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+    async def _on_service_error(request: Request, exc: ServiceError) -> JSONResponse:
         # Personal data masked in every error message, whatever the service put in it.
         body = exc.to_dict()
         body["error"]["message"] = mask_text(body["error"]["message"])
         body["error"]["message_zh"] = mask_text(body["error"]["message_zh"])
         headers = None
         if isinstance(exc, StorageUnavailable):  # not taken: the client keeps it and sends it again
-            log.warning("database unavailable on %s %s: %s", _request.method, mask_text(_request.url.path),
+            log.warning("database unavailable on %s %s: %s", request.method, mask_text(request.url.path),
                         exc.__cause__.__class__.__name__)
             headers = {"Retry-After": str(exc.retry_after_s)}
         return JSONResponse(status_code=exc.status_code, content=body, headers=headers)
