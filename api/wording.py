@@ -9,8 +9,9 @@ section of their own, so every customer-facing sentence has one home.
 from __future__ import annotations
 
 # Any channel: the bot (Rasa or the action server) could not be reached; the message is stored
-# (status failed) but nothing replays it, so the customer is asked to send it again.
-APOLOGY = "非常抱歉，系统暂时有点忙，刚才这条消息没能处理完，请稍后再发一次。着急的话也可以拨打95598供电服务热线。"
+# (status failed) but nothing replays it, so the customer is asked to try again (said on
+# every channel, the phone too).
+APOLOGY = "非常抱歉，系统暂时有点忙，刚才的内容没能处理完，请稍后再试一次。着急的话也可以拨打95598供电服务热线。"
 # Any channel: a human agent owns the conversation; the message waits in their queue.
 WAITING_FOR_AGENT = "您的消息已转给人工客服，请稍候，客服人员会尽快回复您。"
 

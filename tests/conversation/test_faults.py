@@ -56,7 +56,7 @@ def test_action_server_killed_mid_top_up_then_the_form_completes_with_one_paymen
     finally:
         stack.restart("actions")
     assert down["error"] == "bot_unavailable" and Customer.text_of(down) == wording.APOLOGY
-    assert "再发" in wording.APOLOGY  # it tells the customer what to do
+    assert "再试一次" in wording.APOLOGY  # it tells the customer what to do
     during = ledger(stack_db.database_url, customer.conversation_id, account_no)
     assert during == before.plus(customer_messages=1), during  # kept, no reply stored, nothing paid
     assert store.history(customer.conversation_id)[-1].status == "failed"
