@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import (agent_console, agent_directory, agents, browser_policy, chat, conversation, handoffs, health, nlu,
                  push, sessions, voice, widget)
+from api import docs_page
 from api.delivery import RecordingSender, run_delivery
 from api.errors import install_error_handlers
 from api.push import WebConnections
@@ -52,7 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         delivery.cancel()
         await app.state.rasa.close()
 
-    app = FastAPI(title="PowerDesk gateway", version="0.1.0", lifespan=lifespan)
+    # /docs from the gateway's own files (api/docs_page.py), not FastAPI's CDN pages.
+    app = FastAPI(title="PowerDesk gateway", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     # The outbox's senders: the widget's open sockets; WeChat's customer-service API and
     # the voice call are not reachable from here, so they record until configured.
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(kg_router, prefix="/api/v1/kg", tags=["knowledge graph"])
     app.include_router(conversation.router, prefix="/api/v1")
     app.include_router(widget.router)
+    app.include_router(docs_page.router)  # /docs: Swagger UI, no CDN
     app.include_router(wechat_router)  # /wechat: the Official Account's server URL
     app.include_router(agent_directory.router, prefix="/api/v1")  # colleagues to transfer to
     agent_console.install(app)  # /agent: the agents' console (static pages)

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from starlette.concurrency import run_in_threadpool
 
+from services.db import StorageUnavailable
 from services.outbox import store as outbox
 from services.outbox.store import Outgoing
 
@@ -84,7 +85,9 @@ async def run_delivery(senders: dict[str, Sender], wake: asyncio.Event) -> None:
     while True:
         try:
             await deliver_due(senders)
-        except Exception:  # the database away for a moment: try again next round
+        except StorageUnavailable:  # the database away for a moment: try again next round
+            log.warning("outbox delivery pass skipped: the database is unavailable")
+        except Exception:
             log.exception("outbox delivery pass failed")
         try:
             await asyncio.wait_for(wake.wait(), timeout=POLL_S)

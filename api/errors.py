@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import wording
 from api.schemas import MAX_TEXT_CHARS
+from services.db import StorageUnavailable
 from services.errors import ServiceError
 from services.masking import mask_text
 
@@ -64,12 +65,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return _validation_response(exc)
 
     @app.exception_handler(ServiceError)
-    async def _on_service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+    async def _on_service_error(request: Request, exc: ServiceError) -> JSONResponse:
         # Personal data masked in every error message, whatever the service put in it.
         body = exc.to_dict()
         body["error"]["message"] = mask_text(body["error"]["message"])
         body["error"]["message_zh"] = mask_text(body["error"]["message_zh"])
-        return JSONResponse(status_code=exc.status_code, content=body)
+        headers = None
+        if isinstance(exc, StorageUnavailable):  # not taken: the client keeps it and sends it again
+            log.warning("database unavailable on %s %s: %s", request.method, mask_text(request.url.path),
+                        exc.__cause__.__class__.__name__)
+            headers = {"Retry-After": str(exc.retry_after_s)}
+        return JSONResponse(status_code=exc.status_code, content=body, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -9,7 +9,14 @@ message_zh}}`` like the rest of the gateway, and refuse
 * a URL over ``settings.max_url_bytes`` with 414 ``url_too_long`` (uvicorn has no limit of
   its own on the httptools parser: a 1 MB URL was buffered whole);
 * headers over ``settings.max_header_bytes`` in total with 431 ``headers_too_large``;
-* anything the parser rejects with 400 ``bad_http_request``.
+* anything the parser rejects with 400 ``bad_http_request``;
+* a request whose headers and body have not all arrived ``settings.request_read_timeout_s``
+  after it began (or after the connection opened) with 408 ``request_timeout``, and the
+  connection closed.  uvicorn has no such limit: its keep-alive timeout runs only between
+  requests, so a client sending its headers a byte at a time (slowloris), its body a byte
+  at a time, or nothing at all after connecting held its connection for as long as it
+  liked (measured: still open after 120 s), and enough of them use up the process's file
+  descriptors, after which nobody else gets in.
 
 Use: ``uvicorn api.app:app --http api.http_protocol:GatewayHttpToolsProtocol``
 (scripts/stack.py does), or ``GatewayH11Protocol`` with ``--http`` for the pure-Python
@@ -29,7 +36,7 @@ from api import wording
 from api.errors import error_body
 from services.settings import get_settings
 
-REASONS = {400: b"Bad Request", 414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
+REASONS = {400: b"Bad Request", 408: b"Request Timeout", 414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
 LINGER_S = 2.0  # how long a refused connection's remaining bytes are read and dropped
 BAD_REQUEST = (400, "bad_http_request", "The request is not valid HTTP.", wording.BAD_HTTP)
 
@@ -66,10 +73,53 @@ class GatewayHttpToolsProtocol(HttpToolsProtocol):
         self.refusal = BAD_REQUEST
         self.header_bytes = 0
         self.discarding = False
+        self.read_timeout_s = settings.request_read_timeout_s
+        self.read_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._arm_read_deadline()  # a connection that sends nothing is closed too
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.refusal, self.header_bytes = BAD_REQUEST, 0
+        self._arm_read_deadline()
+
+    def on_message_complete(self) -> None:
+        self._disarm_read_deadline()  # all of it arrived; the app's time is not limited here
+        super().on_message_complete()
+
+    def handle_websocket_upgrade(self) -> None:
+        self._disarm_read_deadline()  # the socket's protocol takes the connection over
+        super().handle_websocket_upgrade()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_read_deadline()
+        super().connection_lost(exc)
+
+    def _arm_read_deadline(self) -> None:
+        self._disarm_read_deadline()
+        self.read_deadline = self.loop.call_later(self.read_timeout_s, self._read_timed_out)
+
+    def _disarm_read_deadline(self) -> None:
+        if self.read_deadline is not None:
+            self.read_deadline.cancel()
+            self.read_deadline = None
+
+    def _read_timed_out(self) -> None:
+        """The request is still arriving after its time: answer 408 (unless an answer has
+        begun) and close; a route waiting for the rest of the body sees a disconnect."""
+        self.read_deadline = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is None or not self.cycle.response_started:
+            self.transport.write(error_response(
+                408, "request_timeout", f"The request did not arrive within {self.read_timeout_s:g} s.",
+                wording.REQUEST_TIMEOUT, self.server_state.default_headers))
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.disconnected = True
+            self.cycle.message_event.set()
+        linger_and_close(self)
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)

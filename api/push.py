@@ -7,7 +7,9 @@ pushed while it stays connected.  Frames:
 
 - server → client: ``{"type": "message", "id", "kind", "author", "text", "buttons"}``
   (an outbox message: acknowledge it; ids repeat after a reconnect, show each once),
-  ``{"type": "reply", "conversation_id", "messages", "state"}`` (the answer to a message);
+  ``{"type": "reply", "conversation_id", "messages", "state"}`` (the answer to a message),
+  ``{"type": "error", "code", "message", "message_zh"}`` (the message was refused; with
+  code ``storage_unavailable`` and ``retry_after_s`` nothing was stored: send it again);
 - client → server: ``{"type": "ping"}`` (answered ``{"type": "pong"}``), ``{"type": "ack", "id"}``, ``{"type": "message", "text", "payload"?}``
   (``payload``: a pressed button's, as in ``POST /api/v1/chat``).
 """
@@ -26,12 +28,14 @@ from api.throttle import check_turn, client_ip, client_tag
 from api.turns import Inbound, handle_turn
 from services.channels import WEB
 from services.conversations import tokens
+from services.db import StorageUnavailable
 from services.outbox import store as outbox
 from services.outbox.store import Outgoing
 
 log = logging.getLogger("powerdesk.push")
 router = APIRouter()
 POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
 
 
 def message_frame(message: Outgoing) -> dict:
@@ -91,11 +95,23 @@ async def widget_socket(socket: WebSocket) -> None:
             await _on_frame(socket, claims, await socket.receive_json())
     except WebSocketDisconnect:
         pass
+    except StorageUnavailable:  # the database went away while reading the unsent messages
+        await socket.close(code=TRY_AGAIN_LATER)  # the widget reconnects and gets them then
     finally:
         connections.remove(user, socket)
 
 
 async def _on_frame(socket: WebSocket, claims: tokens.SessionClaims, frame: object) -> None:
+    """Answer one frame; while the database is away a message is answered with the
+    ``storage_unavailable`` error frame (nothing was stored: the widget sends it again)."""
+    try:
+        await _answer_frame(socket, claims, frame)
+    except StorageUnavailable as exc:
+        log.warning("database unavailable during a widget frame")
+        await socket.send_json({"type": "error", **exc.to_dict()["error"], "retry_after_s": exc.retry_after_s})
+
+
+async def _answer_frame(socket: WebSocket, claims: tokens.SessionClaims, frame: object) -> None:
     kind = frame.get("type") if isinstance(frame, dict) else None
     if kind == "ping":  # the widget's heartbeat: a connection that stops answering is replaced
         await socket.send_json({"type": "pong"})

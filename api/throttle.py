@@ -31,6 +31,7 @@ from api.errors import error_body
 from api.request_limits import send_error
 from api.sessions import COOKIE, claims_from
 from services import ratelimit
+from services.db import StorageUnavailable
 from services.settings import Settings
 
 # Paths no per-IP rule applies to (a path or everything under it).
@@ -144,14 +145,25 @@ class Throttle:
         method = scope.get("method") if scope["type"] == "http" else None
         rules = applicable(self.rules, method, scope.get("path", ""))
         needs_user = any(r.per == "session" for r in rules)
-        refused = await first_refusal(rules, client_ip(scope), session_user(scope) if needs_user else None,
-                                      self.database_url) if rules else None
+        try:
+            refused = await first_refusal(rules, client_ip(scope), session_user(scope) if needs_user else None,
+                                          self.database_url) if rules else None
+        except StorageUnavailable as exc:  # the counts' database is away: nothing taken, try again soon
+            await self._unavailable(scope, send, exc)
+            return
         if refused is None:
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1013})  # "try again later"
         else:
             await self._refuse(send, *refused)
+
+    @staticmethod
+    async def _unavailable(scope: Scope, send: Send, exc: StorageUnavailable) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1013})  # "try again later"
+            return
+        await send_error(send, exc.status_code, exc.to_dict(), [(b"retry-after", str(exc.retry_after_s).encode())])
 
     @staticmethod
     async def _refuse(send: Send, rule: Rule, decision: ratelimit.Decision) -> None:

@@ -112,12 +112,18 @@ async def handle_turn(inbound: Inbound, rasa: RasaClient) -> TurnResult:
         return TurnResult(conversation.id, [BotMessage(text=scored)], "bot")
 
     try:
+        if not await action_servers_up(get_settings()):
+            # Not even sent to Rasa: it would take the message, fail the form's validation,
+            # lose the form's events and leave the form half-way (a resent 确认 was then
+            # answered "好的。还有什么可以帮您？").  So the tracker stays as it was and the
+            # message, sent again once an action server is back, finds the form waiting.
+            raise BotUnavailable("no action server answers")
         # The channel travels in the metadata: the session's start sets the channel slot
         # from it (actions/session.py), which picks the responses' channel variants.
         if conversation.idle_s > get_settings().verification_idle_min * 60:
             await rasa.append_events(conversation.id, FORGET_VERIFICATION)
         metadata = {**inbound.metadata, "channel": inbound.channel}
-        replies, actions_up = await asyncio.gather(
+        replies, actions_up = await asyncio.gather(  # and an action server that died during the turn
             rasa.send(conversation.id, bot_text(inbound, conversation), metadata),
             action_servers_up(get_settings()))
         messages, handoff = to_bot_messages(replies)

@@ -8,8 +8,10 @@ section of their own, so every customer-facing sentence has one home.
 """
 from __future__ import annotations
 
-# Any channel: the bot (Rasa or the action server) could not be reached; the message is stored.
-APOLOGY = "非常抱歉，系统暂时有点忙，您的消息已经记录下来，我们会尽快处理。着急的话也可以拨打95598供电服务热线。"
+# Any channel: the bot (Rasa or the action server) could not be reached; the message is stored
+# (status failed) but nothing replays it, so the customer is asked to try again (said on
+# every channel, the phone too).
+APOLOGY = "非常抱歉，系统暂时有点忙，刚才的内容没能处理完，请稍后再试一次。着急的话也可以拨打95598供电服务热线。"
 # Any channel: a human agent owns the conversation; the message waits in their queue.
 WAITING_FOR_AGENT = "您的消息已转给人工客服，请稍候，客服人员会尽快回复您。"
 
@@ -85,6 +87,7 @@ BAD_HTTP = "请求格式不正确，无法处理。"
 URL_TOO_LONG = "请求地址过长，无法处理。"
 HEADERS_TOO_LARGE = "请求头过大，无法处理。"
 BODY_TOO_LARGE = "发送的内容过大，请精简后再试。"
+REQUEST_TIMEOUT = "请求发送超时，请检查网络后重试。"
 TOO_MANY_REQUESTS = "您的操作太频繁了，请{wait}后再试。如需帮助也可以拨打95598供电服务热线。"
 TOO_MANY_SESSIONS = "新建对话太频繁了，请{wait}后再试。"
 # Agents' log-in attempts from one address (the console shows it).
@@ -108,6 +111,7 @@ WIDGET = {
     "reconnected": "已重新连接",
     "sending": "发送中",
     "failed": "发送失败，点击重试",
+    "resending": "系统正在恢复，稍后自动重新发送",
     "newSession": "会话已过期，已为您开始新的对话",
     "modeBot": "智能客服 · 7×24小时在线",
     "modeHuman": "人工客服为您服务",

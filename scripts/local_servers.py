@@ -60,15 +60,25 @@ class PostgresServer:
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
         self._run(str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
                   "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
+        self.resume()
+        return self
+
+    def resume(self) -> None:
+        """Start the server on its data directory and port (after :meth:`halt`)."""
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.root / "server.log"),
                   "-o", options, "-w", "-t", "60", "start")
-        return self
+
+    def halt(self) -> None:
+        """Stop the server, keeping its data (the fault tests take the database away):
+        every client's connection is cut and new ones are refused until :meth:`resume`."""
+        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+            if (self.data_dir / "postmaster.pid").exists():  # not halted by a test that failed
+                self.halt()
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 

@@ -40,7 +40,8 @@ def tracker_store(settings: Settings) -> dict:
         return {"type": "SQL", "dialect": "sqlite", "db": str(settings.var_dir / "rasa_tracker.db")}
     url = urlparse(settings.tracker_store_url)
     return {
-        "type": "SQL", "dialect": url.scheme.split("+")[0], "url": url.hostname, "port": url.port or 5432,
+        # Rasa's SQL store, reconnecting after a database restart (rasa_addons/tracker_store.py)
+        "type": "rasa_addons.tracker_store.ReconnectingSQLTrackerStore", "dialect": url.scheme.split("+")[0], "url": url.hostname, "port": url.port or 5432,
         "db": url.path.lstrip("/"), "username": url.username, "password": url.password,
     }
 
@@ -138,15 +139,18 @@ class Stack:
         for proc in self.processes:
             self._wait_healthy(proc, deadline)
 
-    def restart(self, name: str, timeout_s: float = 120) -> None:
-        """Start one stopped process again (the fault tests stop one on purpose)."""
-        proc = self._named(name)
-        self._spawn(proc)
-        self._wait_healthy(proc, time.monotonic() + timeout_s)
+    def restart(self, *names: str, timeout_s: float = 120) -> None:
+        """Start stopped processes again, side by side (the fault tests stop some on purpose)."""
+        procs = [self._named(name) for name in names]
+        for proc in procs:
+            self._spawn(proc)
+        deadline = time.monotonic() + timeout_s
+        for proc in procs:
+            self._wait_healthy(proc, deadline)
 
-    def kill(self, name: str) -> None:
-        """Stop one process, as a crash would."""
-        self._terminate([self._named(name)])
+    def kill(self, *names: str) -> None:
+        """Stop processes, as a crash would."""
+        self._terminate([self._named(name) for name in names])
 
     def _named(self, name: str) -> Process:
         return next(p for p in self.processes if p.name == name)

@@ -14,9 +14,11 @@ from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from services import clock
+from services.errors import ServiceError
 from services.settings import get_settings
 
 # Stable constraint names so Alembic migrations read the same on SQLite and PostgreSQL.
@@ -27,6 +29,38 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class StorageUnavailable(ServiceError):
+    """The database cannot be reached (down, restarting, a dropped connection): nothing
+    of the request was stored, so the client should keep what it sent and send it again
+    (503 with Retry-After, api/errors.py).  Raised instead of the driver's error, so
+    callers need no SQLAlchemy to tell an outage from a bug."""
+    status_code = 503
+    retry_after_s = 5
+
+    def __init__(self) -> None:
+        super().__init__("storage_unavailable",
+                         "The database is unavailable; nothing was stored. Send the request again in a few seconds.",
+                         "系统正在恢复，刚才的消息没有发送成功，请稍后重新发送。")
+
+
+# SQLite reports every error as OperationalError, a missing table or bad SQL too; these
+# are the ones that pass.
+SQLITE_TRANSIENT = ("database is locked", "database table is locked", "unable to open database file",
+                    "disk I/O error")
+
+
+def unreachable(exc: BaseException) -> bool:
+    """The error says the database could not be reached or was too busy (not that the
+    statement or the schema was wrong)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if type(exc.orig).__module__.startswith("sqlite3"):
+        return any(fragment in str(exc.orig) for fragment in SQLITE_TRANSIENT)
+    return True  # PostgreSQL: a refused or dropped connection, a restart, a cancelled statement
 
 
 class Base(DeclarativeBase):
@@ -90,16 +124,29 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
 @contextmanager
 def transaction(maker: sessionmaker[Session]) -> Iterator[Session]:
     """A session from ``maker`` that commits on success and rolls back on any error (the
-    rate limiter uses it with its own engine)."""
+    rate limiter uses it with its own engine).  A database that cannot be reached is
+    :class:`StorageUnavailable`; the pool pings a connection before lending it
+    (``pool_pre_ping``), so once the database is back the next transaction works."""
     session = maker()
     try:
         yield session
         session.commit()
-    except BaseException:
-        session.rollback()
+    except BaseException as exc:
+        _roll_back(session)
+        if unreachable(exc):
+            raise StorageUnavailable() from exc
         raise
     finally:
         session.close()
+
+
+def _roll_back(session: Session) -> None:
+    """Roll back; on a connection that is already gone the rollback fails too, and that
+    second error must not hide the first."""
+    try:
+        session.rollback()
+    except DBAPIError:
+        pass
 
 
 def migrate(url: str | None = None) -> None:

@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     max_url_bytes: int = 8 * 1024
     max_header_bytes: int = 32 * 1024
     ws_max_bytes: int = 64 * 1024
+    # Slow clients (api/http_protocol.py): a request's headers and body must have arrived
+    # this many seconds after it began (or after the connection opened), else 408 and closed.
+    request_read_timeout_s: float = 15.0
     # Rate limits (services/ratelimit.py, shared by every process; 429 with Retry-After).
     # Per client IP, on every public route except the channels' signed webhooks:
     requests_per_ip_per_min: int = 600

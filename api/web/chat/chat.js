@@ -30,6 +30,7 @@
   const MAX_BACKOFF_MS = 15000;
   const SOCKET_FAILURES_BEFORE_HTTP = 3;  // sockets in a row that failed or closed at once
   const SOCKET_STABLE_MS = 3000;
+  const RESEND_MAX_MS = 30000;  // a message the server did not take is sent again at most this far apart
   const CHINA_TIME = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false });
   const CHINA_DAY = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric' });
 
@@ -64,6 +65,9 @@
     lastTime: 0,
     composing: false,
     historyPoll: null,
+    resendAt: 0,         // while the server cannot take messages: not before this time
+    resendDelayMs: 0,
+    resendTimer: null,
   };
 
   /* ---------- drawing ---------- */
@@ -372,6 +376,8 @@
       state.socket.send(JSON.stringify({ type: 'ack', id: frame.id }));  // shown (now or before)
     } else if (frame.type === 'reply') {
       answered(frame);
+    } else if (frame.type === 'error' && state.inflight && frame.code === 'storage_unavailable') {
+      notTaken(state.inflight, frame.retry_after_s);
     } else if (frame.type === 'error' && state.inflight) {
       failed(state.inflight);
     }
@@ -408,7 +414,7 @@
 
   /** Hand the next waiting message over: on the socket, else over HTTP when the socket keeps failing. */
   function pump() {
-    if (state.inflight || !state.outbox.length) return;
+    if (state.inflight || !state.outbox.length || Date.now() < state.resendAt) return;
     const item = state.outbox[0];
     const frame = { type: 'message', text: item.text, ...(item.payload ? { payload: item.payload } : {}) };
     if (state.socketOpen) {
@@ -428,6 +434,13 @@
   async function postChat(item, frame) {
     try {
       const response = await api('/chat', { method: 'POST', body: JSON.stringify({ text: frame.text, payload: frame.payload }) });
+      if (response.status === 503) {
+        const body = await response.json().catch(() => ({}));
+        if ((body.error || {}).code === 'storage_unavailable') {
+          notTaken(item, Number(response.headers.get('Retry-After')));
+          return;
+        }
+      }
       if (!response.ok) { failed(item); return; }
       answered(await response.json());
     } catch (error) {
@@ -436,9 +449,26 @@
     }
   }
 
+  /** The server answered that it could not store the message (its database is
+   *  recovering): nothing was kept there, so it waits here, first in line, and is sent
+   *  again after the server's Retry-After, then less and less often. */
+  function notTaken(item, retryAfterS) {
+    state.inflight = null;
+    showTyping(false);
+    item.row.classList.add('sending');
+    if (!item.row.querySelector('.state')) item.row.querySelector('.body').append(element('div', 'state', TEXT.resending));
+    state.outbox.unshift({ text: item.text, payload: item.payload, row: item.row });
+    state.resendDelayMs = Math.min(Math.max(state.resendDelayMs * 2, (retryAfterS || 3) * 1000), RESEND_MAX_MS);
+    state.resendAt = Date.now() + state.resendDelayMs;
+    clearTimeout(state.resendTimer);
+    state.resendTimer = setTimeout(pump, state.resendDelayMs);
+  }
+
   function answered(reply) {
     const item = state.inflight;
     state.inflight = null;
+    state.resendDelayMs = 0;
+    if (item) { const note = item.row.querySelector('.state'); if (note) note.remove(); }
     if (item) item.row.classList.remove('sending');
     showTyping(false);
     const messages = reply.messages || [];
