@@ -40,8 +40,8 @@ def tracker_store(settings: Settings) -> dict:
         return {"type": "SQL", "dialect": "sqlite", "db": str(settings.var_dir / "rasa_tracker.db")}
     url = urlparse(settings.tracker_store_url)
     return {
-        # Rasa's SQL store, reconnecting after a database restart (rasa_addons/tracker_store.py)
-        "type": "rasa_addons.tracker_store.ReconnectingSQLTrackerStore", "dialect": url.scheme.split("+")[0], "url": url.hostname, "port": url.port or 5432,
+        # Rasa's SQL store, reconnecting after a database restart (bot/tracker_store.py)
+        "type": "bot.tracker_store.ReconnectingSQLTrackerStore", "dialect": url.scheme.split("+")[0], "url": url.hostname, "port": url.port or 5432,
         "db": url.path.lstrip("/"), "username": url.username, "password": url.password,
     }
 

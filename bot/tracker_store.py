@@ -6,7 +6,7 @@ server fails on one (the customer gets the apology) before SQLAlchemy notices an
 the pool.  This store is the same, with an engine that pings a pooled connection before
 lending it and opens a fresh one when the ping fails, so the first turn after the
 database is back is answered.  scripts/stack.py names it in the endpoints for a
-PostgreSQL tracker store (``type: rasa_addons.tracker_store.ReconnectingSQLTrackerStore``).
+PostgreSQL tracker store (``type: bot.tracker_store.ReconnectingSQLTrackerStore``).
 """
 from __future__ import annotations
 
