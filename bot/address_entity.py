@@ -54,10 +54,9 @@ class AddressExtractor(GraphComponent, EntityExtractorMixin):
         return messages
 
     def _entities(self, text: str, entities: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
-        found = [
-            self.add_extractor_name({"entity": ENTITY, "start": s, "end": e, "value": text[s:e]})
-            for s, e in find_addresses(text)
-        ]
+        found = self.add_extractor_name(
+            [{"entity": ENTITY, "start": s, "end": e, "value": text[s:e]} for s, e in find_addresses(text)]
+        )
         kept = []
         for entity in entities:
             if entity.get("entity") != ENTITY:
