@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.orm import Session
 
 from services.auth import require_service_token
@@ -46,6 +46,12 @@ class ReportIn(BaseModel):
     conversation_id: str | None = Field(default=None, min_length=1, max_length=128)
     account_no: str | None = Field(default=None, pattern=r"^[0-9]{10}$")
     contact_from_account: bool = Field(default=False, description="the contact is account_no's registered mobile")
+
+    @model_validator(mode="after")
+    def _a_contact(self) -> "ReportIn":
+        if self.contact_mobile is None and not (self.contact_from_account and self.account_no):
+            raise ValueError("give contact_mobile, or contact_from_account with account_no")
+        return self
     description: str | None = Field(default=None, max_length=500)
     province: str | None = Province
     area_type: AreaType | None = None

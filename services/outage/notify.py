@@ -15,6 +15,7 @@ second restoration call, or two at once, enqueue nothing more.  No HTTP here.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -94,20 +95,24 @@ def _view(row: RestoreNotice, subject_code: str) -> RestoreNoticeView:
 
 
 def notify_ticket_restored(session: Session, ticket: Ticket) -> int:
-    """Enqueue the notice for everyone waiting on this fault; returns how many."""
-    area = tickets.fault_view(ticket).area
-    return _notify(session, RestoreNotice.ticket_id == ticket.id, NOTICE_FAULT.format(area=area))
+    """Enqueue the notice for everyone waiting on this fault; returns how many (only
+    building and area faults are waited on: customers subscribe to a known fault)."""
+    return _notify(session, RestoreNotice.ticket_id == ticket.id,
+                   lambda: NOTICE_FAULT.format(area=tickets.fault_view(ticket).area))
 
 
 def notify_planned_ended(session: Session, outage: PlannedOutage) -> int:
     """Enqueue the notice for everyone waiting on this planned outage; returns how many."""
-    text = NOTICE_PLANNED.format(area=outage.area_name, reason=outage.reason)
-    return _notify(session, RestoreNotice.planned_outage_id == outage.id, text)
+    return _notify(session, RestoreNotice.planned_outage_id == outage.id,
+                   lambda: NOTICE_PLANNED.format(area=outage.area_name, reason=outage.reason))
 
 
-def _notify(session: Session, which, text: str) -> int:
+def _notify(session: Session, which, notice_text: Callable[[], str]) -> int:
     """One outbox message per waiting subscription, each claimed once (module docstring)."""
     waiting = session.scalars(select(RestoreNotice.id).where(which, RestoreNotice.notified_at.is_(None))).all()
+    if not waiting:
+        return 0
+    text = notice_text()
     sent = 0
     for notice_id in waiting:
         claimed = session.execute(update(RestoreNotice)
