@@ -186,3 +186,14 @@ async def test_on_wechat_the_offer_is_a_numbered_choice_and_1_takes_it(
     with session_scope(stack.settings.database_url) as session:
         [notice] = session.scalars(select(RestoreNotice).where(RestoreNotice.channel_user_id == user)).all()
         assert notice.channel == "wechat"
+
+
+@pytest.mark.parametrize("text, address", [
+    ("我家百家园路12号停电了", "百家园路12号"),
+    ("地址是杭州市西湖区百家园路12号3幢2单元501 没电了", "杭州市西湖区百家园路12号3幢2单元501"),
+    ("听说周六翠苑三区要停电", "翠苑三区"),
+])
+def test_the_nlu_tags_the_whole_address(gateway_url: str, text: str, address: str) -> None:
+    """The address grammar is in the deployed pipeline (bot/address_entity.py)."""
+    parsed = httpx.post(f"{gateway_url}/api/v1/nlu/parse", json={"text": text}).json()
+    assert [e["value"] for e in parsed["entities"] if e["entity"] == "address"] == [address]
