@@ -7,12 +7,16 @@ before any question, and a human is offered at once; the ticket is urgent.  Only
 home: the customer checks the breaker and the meter first; a lit meter means the fault
 is behind it, the customer's wiring (产权分界点, power-facts.md), so no free repair
 ticket.  The building or the area: a planned outage or a known fault that covers the
-address answers instead of a new ticket.  The service decides what a report becomes
-(a new ticket, the open one, a planned outage, a known fault); these actions only pass
-data and choose the response.
+address answers instead of a new ticket, and the customer is offered a notice when power
+is back (stored by the service, sent through the outbox when an operator ends the outage or
+the crew restores the fault).  A verified customer is offered the account's own address and
+mobile (masked) as buttons; anyone may type others.  The service decides what a report
+becomes (a new ticket, the open one, a planned outage, a known fault); these actions only
+pass data and choose the response.
 """
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Any
@@ -33,6 +37,12 @@ PLACE_WORDS = re.compile(r"路|街|道|巷|弄|号|村|镇|乡|区|县|市|小�
 METER_DARK = re.compile(r"黑屏|不亮|没显示|没有显示|灭了|没反应|黑的|没电")
 METER_LIT = re.compile(r"亮着|有显示|亮的|正常|有数字|在走|有电")
 PHONE_PROMPT = "contact_mobile"
+# The contact_mobile slot's value when the customer picked the account's own mobile: the
+# service reads the number (the client only ever sees it masked).
+ACCOUNT_MOBILE = "account"
+ACCOUNT_MOBILE_BUTTON = '/inform{"account_contact": "mobile"}'
+RESTORE_OFFER = "utter_offer_restore_notice"
+RESTORE_BUTTONS = [{"title": "需要，来电提醒我", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}]
 OUTAGE_SLOTS = ("outage_address", "outage_kind", "meter_dark", "contact_mobile", "outage_cover")
 
 
@@ -102,6 +112,8 @@ class ValidateOutageForm(FormValidationAction):
     async def extract_contact_mobile(self, dispatcher, tracker, domain) -> dict[str, Any]:
         if not self._asked(tracker, PHONE_PROMPT):
             return turn.slots_from({"contact_mobile": turn.entity(tracker, "phone")}) if turn.is_fresh(tracker) else {}
+        if turn.entity(tracker, "account_contact") == "mobile" and tracker.get_slot("verified_account"):
+            return {"contact_mobile": ACCOUNT_MOBILE}  # the button offering the account's mobile
         return {"contact_mobile": turn.entity(tracker, "phone") or parse_phone(turn.text(tracker)) or turn.text(tracker)}
 
     async def validate_outage_address(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
@@ -111,10 +123,50 @@ class ValidateOutageForm(FormValidationAction):
         return {"outage_kind": value, "outage_cover": await covering(tracker.get_slot("outage_address"), value)}
 
     async def validate_contact_mobile(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value == ACCOUNT_MOBILE and tracker.get_slot("verified_account"):
+            return {"contact_mobile": ACCOUNT_MOBILE}
         mobile = parse_phone(str(value or ""))
         if mobile is None:
             dispatcher.utter_message(response="utter_bad_contact_mobile")
         return {"contact_mobile": mobile}
+
+
+async def account_contact(tracker: Tracker) -> dict | None:
+    """The verified account's address and masked mobile (services/outage/contact.py), or None."""
+    account_no = tracker.get_slot("verified_account")
+    if not account_no:
+        return None
+    try:
+        return await svc.call("GET", f"/outage/accounts/{account_no}/contact")
+    except (svc.ServiceUnavailable, svc.ServiceFailed):
+        return None  # asked without the offer, as for anyone
+
+
+class ActionAskOutageAddress(Action):
+    """Where is the outage: a verified customer gets the account's address as a button."""
+
+    def name(self) -> str:
+        return "action_ask_outage_address"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        contact = await account_contact(tracker)
+        buttons = [{"title": contact["address"], "payload": "/inform" + json.dumps({"address": contact["address"]},
+                                                                                  ensure_ascii=False)}] if contact else []
+        dispatcher.utter_message(response="utter_ask_outage_address", buttons=buttons)
+        return []
+
+
+class ActionAskContactMobile(Action):
+    """A contact mobile: a verified customer gets the account's own, masked, as a button."""
+
+    def name(self) -> str:
+        return "action_ask_contact_mobile"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        contact = await account_contact(tracker)
+        buttons = [{"title": f"用尾号{contact['mobile_last4']}的手机", "payload": ACCOUNT_MOBILE_BUTTON}] if contact else []
+        dispatcher.utter_message(response="utter_ask_contact_mobile", buttons=buttons)
+        return []
 
 
 async def covering(address: str | None, kind: str | None) -> dict | None:
@@ -151,13 +203,15 @@ class ActionSubmitOutage(Action):
         if cover:
             say_covered(dispatcher, cover)
             return []
+        mobile = tracker.get_slot("contact_mobile")
         if tracker.get_slot("meter_dark") is False:
             dispatcher.utter_message(response="utter_outage_behind_meter", buttons=[HANDOFF_BUTTON])
             return []
         try:
             result = await svc.call("POST", "/outage/reports", json={
                 "address": tracker.get_slot("outage_address"), "kind": tracker.get_slot("outage_kind"),
-                "contact_mobile": tracker.get_slot("contact_mobile"), "conversation_id": tracker.sender_id,
+                "contact_mobile": None if mobile == ACCOUNT_MOBILE else mobile,
+                "contact_from_account": mobile == ACCOUNT_MOBILE, "conversation_id": tracker.sender_id,
                 "account_no": tracker.get_slot("verified_account"), "description": turn.form_trigger_text(tracker, "outage_form"),
             })
         except (svc.ServiceUnavailable, svc.ServiceFailed):
@@ -165,7 +219,7 @@ class ActionSubmitOutage(Action):
             return []
         if result["case"] in ("planned_outage", "known_fault"):
             say_covered(dispatcher, result)
-            return []
+            return [SlotSet("outage_cover", result)]
         ticket = result["ticket"]
         promise = ticket["promised_arrival"]
         response = "utter_outage_ticket_created" if result["case"] == "created" else "utter_outage_ticket_existing"
@@ -176,6 +230,13 @@ class ActionSubmitOutage(Action):
 
 
 def say_covered(dispatcher: CollectingDispatcher, found: dict) -> None:
+    """The planned outage or known fault that answers the report, then the offer to be
+    told when power is back (ActionRestoreNotice takes the answer)."""
+    _say_cover(dispatcher, found)
+    dispatcher.utter_message(response=RESTORE_OFFER, buttons=RESTORE_BUTTONS)
+
+
+def _say_cover(dispatcher: CollectingDispatcher, found: dict) -> None:
     if found.get("planned_outage"):
         planned = found["planned_outage"]
         dispatcher.utter_message(response="utter_outage_planned", reason=planned["reason"],
@@ -185,6 +246,40 @@ def say_covered(dispatcher: CollectingDispatcher, found: dict) -> None:
         fault = found["fault"]
         dispatcher.utter_message(response="utter_outage_known_fault", area=fault["area"], status=fault["status_zh"],
                                  restore=restore_zh(fault.get("expected_restore_at")))
+
+
+class ActionRestoreNotice(Action):
+    """The answer to the offer of a notice when power is back.  A yes counts only right
+    after the offer (a stray 好的 later is only acknowledged); the service stores the
+    subscription with this conversation's channel, once."""
+
+    def name(self) -> str:
+        return "action_restore_notice"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        cover = tracker.get_slot("outage_cover")
+        if turn.last_bot_response(tracker) != RESTORE_OFFER or not cover:
+            dispatcher.utter_message(response="utter_ack")
+            return []
+        if turn.intent(tracker) != "affirm":
+            dispatcher.utter_message(response="utter_restore_notice_declined")
+            return []
+        subject = ({"ticket_id": cover["fault"]["id"]} if cover.get("fault")
+                   else {"planned_outage_id": cover["planned_outage"]["id"]})
+        mobile = tracker.get_slot("contact_mobile")
+        try:
+            await svc.call("POST", "/outage/restore-notices", json={
+                "conversation_id": tracker.sender_id, **subject,
+                "contact_mobile": mobile if mobile and mobile != ACCOUNT_MOBILE else None})
+        except svc.ServiceFailed as failed:
+            already = failed.code == "power_restored"
+            dispatcher.utter_message(response="utter_restore_notice_already" if already else "utter_outage_unavailable")
+            return []
+        except svc.ServiceUnavailable:
+            dispatcher.utter_message(response="utter_outage_unavailable", buttons=[HANDOFF_BUTTON])
+            return []
+        dispatcher.utter_message(response="utter_restore_notice_stored")
+        return []
 
 
 class ActionQueryOutage(Action):

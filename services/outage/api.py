@@ -14,15 +14,16 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.orm import Session
 
 from services.auth import require_service_token
 from services.db import session_scope
-from services.outage import planned, reports, tickets
+from services.outage import contact, notify, planned, reports, tickets
 from services.outage.address import MAX_HOUSE_NO
-from services.outage.views import PlannedOutageList, PlannedOutageView, ReportResult, TicketList, TicketView
+from services.outage.views import (AccountContactView, PlannedOutageList, PlannedOutageView, ReportResult, RestoreNoticeView, TicketList,
+                                   TicketView)
 
 router = APIRouter(dependencies=[Depends(require_service_token)], tags=["outage"])
 
@@ -41,9 +42,16 @@ def get_session() -> Iterator[Session]:
 class ReportIn(BaseModel):
     address: str = Field(min_length=1, max_length=200)
     kind: Kind
-    contact_mobile: str = Field(min_length=1, max_length=20)
+    contact_mobile: str | None = Field(default=None, min_length=1, max_length=20)
     conversation_id: str | None = Field(default=None, min_length=1, max_length=128)
     account_no: str | None = Field(default=None, pattern=r"^[0-9]{10}$")
+    contact_from_account: bool = Field(default=False, description="the contact is account_no's registered mobile")
+
+    @model_validator(mode="after")
+    def _a_contact(self) -> "ReportIn":
+        if self.contact_mobile is None and not (self.contact_from_account and self.account_no):
+            raise ValueError("give contact_mobile, or contact_from_account with account_no")
+        return self
     description: str | None = Field(default=None, max_length=500)
     province: str | None = Province
     area_type: AreaType | None = None
@@ -75,6 +83,13 @@ class PlannedIn(BaseModel):
 
 class CancelIn(BaseModel):
     reason: str | None = Field(default=None, max_length=200)
+
+
+class RestoreNoticeIn(BaseModel):
+    conversation_id: str = Field(min_length=1, max_length=128)
+    ticket_id: str | None = Field(default=None, min_length=1, max_length=32, description="the known fault's id")
+    planned_outage_id: str | None = Field(default=None, min_length=1, max_length=32)
+    contact_mobile: str | None = Field(default=None, max_length=20, description="stored masked")
 
 
 @router.post("/reports", response_model=ReportResult, status_code=200,
@@ -145,3 +160,19 @@ def get_planned(outage_id: str, session: Session = Depends(get_session)) -> Plan
 @router.post("/planned/{outage_id}/cancel", response_model=PlannedOutageView)
 def cancel_planned(outage_id: str, body: CancelIn, session: Session = Depends(get_session)) -> PlannedOutageView:
     return planned.cancel_planned(session, outage_id, body.reason)
+
+
+@router.post("/planned/{outage_id}/end", response_model=PlannedOutageView)
+def end_planned(outage_id: str, session: Session = Depends(get_session)) -> PlannedOutageView:
+    return planned.end_planned(session, outage_id)
+
+
+@router.post("/restore-notices", response_model=RestoreNoticeView)
+def post_restore_notice(body: RestoreNoticeIn, session: Session = Depends(get_session)) -> RestoreNoticeView:
+    return notify.subscribe(session, **body.model_dump())
+
+
+@router.get("/accounts/{account_no}/contact", response_model=AccountContactView)
+def get_account_contact(account_no: str = Path(pattern=r"^[0-9]{10}$"),
+                        session: Session = Depends(get_session)) -> AccountContactView:
+    return contact.account_contact(session, account_no)

@@ -1,5 +1,6 @@
 """Outage tables: repair tickets, each status change of a ticket, planned outages and the
-streets they cover.  Migration: services/migrations/versions/0004_outage.py.
+streets they cover (migration 0004_outage), and the customers waiting to be told that
+power is back (``RestoreNotice``, migration 0011_outage_notify).
 
 Two UNIQUE columns make report intake idempotent under concurrency, on SQLite and
 PostgreSQL alike: ``open_conversation_id`` and ``open_address_key`` hold the ticket's
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -127,3 +128,33 @@ class PlannedOutageStreet(Base):
     street: Mapped[str] = mapped_column(String(64), index=True)
     from_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
     to_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class RestoreNotice(Base):
+    """A customer's wish to be told when power is back (恢复供电通知), made when their report
+    was covered by a planned outage or a known fault: one of ``ticket_id`` (the fault) or
+    ``planned_outage_id``.  Migration 0011_outage_notify.
+
+    The channel and channel user are copied from the conversation the services issued (never
+    from the caller), so the notice reaches the customer even after that conversation has
+    timed out.  ``notified_at`` and ``outbox_message_id`` are set in the transaction that
+    enqueues the notice, once per row (notify.py); the UNIQUE pairs make asking twice in one
+    conversation one subscription."""
+
+    __tablename__ = "outage_restore_notices"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "ticket_id", name="uq_outage_restore_notices_conversation_ticket"),
+        UniqueConstraint("conversation_id", "planned_outage_id", name="uq_outage_restore_notices_conversation_planned"),
+        CheckConstraint("(ticket_id IS NULL) <> (planned_outage_id IS NULL)", name="one_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.sender_id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    channel_user_id: Mapped[str] = mapped_column(String(128))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("outage_tickets.id"), nullable=True, index=True)
+    planned_outage_id: Mapped[int | None] = mapped_column(ForeignKey("planned_outages.id"), nullable=True, index=True)
+    contact_masked: Mapped[str | None] = mapped_column(String(16), nullable=True)  # 138****5678
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True)

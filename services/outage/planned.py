@@ -143,6 +143,29 @@ def cancel_planned(session: Session, code: str, reason: str | None = None) -> Pl
     return planned_view(session, outage)
 
 
+def end_planned(session: Session, code: str) -> PlannedOutageView:
+    """An operator says power is back: an outage in progress ends now (its end time is
+    brought forward), and everyone waiting is told (notify.py), once each.  Saying it again,
+    or after the scheduled end, ends nothing more and tells only those not yet told; an
+    upcoming or cancelled outage is 409."""
+    from services.outage import notify  # notify reads planned: imported here, not at the top
+
+    outage = planned_row(session, code)
+    now = clock.utcnow()
+    status = status_of(outage, now)
+    if status in ("upcoming", "cancelled"):
+        raise Conflict(f"planned_outage_{status}", f"The planned outage is {status}, not in progress",
+                       "该计划停电尚未开始或已取消。")
+    if status == "in_progress":
+        session.execute(update(PlannedOutage).where(PlannedOutage.id == outage.id, PlannedOutage.ends_at > now)
+                        .values(ends_at=now).execution_options(synchronize_session=False))
+        session.flush()
+        session.expire(outage)
+        log.info("planned outage %s ended early", outage.code)
+    notify.notify_planned_ended(session, outage)
+    return planned_view(session, outage)
+
+
 # ---------------------------------------------------------------- finding
 
 

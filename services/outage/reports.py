@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.errors import Conflict, Invalid
-from services.outage import planned, tickets
+from services.outage import contact, planned, tickets
 from services.outage.address import NormalizedAddress, normalize_address, require_street
 from services.outage.views import ReportResult, TicketView, address_view
 
@@ -35,14 +35,22 @@ ATTEMPTS = 3
 MAX_ID_CHARS = 128
 
 
-def report_outage(session: Session, *, address: str, kind: str, contact_mobile: str,
+def report_outage(session: Session, *, address: str, kind: str, contact_mobile: str | None = None,
                   conversation_id: str | None = None, account_no: str | None = None,
                   description: str | None = None, province: str | None = None,
-                  area_type: str | None = None) -> ReportResult:
+                  area_type: str | None = None, contact_from_account: bool = False) -> ReportResult:
     """Answer a report (see the module docstring); flushes, the caller commits.
 
     ``province`` (a tariff key) reads an ambiguous district name; ``area_type``
-    (urban | rural | remote) overrides the one derived from the address (promise.py)."""
+    (urban | rural | remote) overrides the one derived from the address (promise.py).
+    ``contact_from_account``: the contact is the mobile registered on ``account_no`` (the
+    customer picked it in the form; contact.py)."""
+    if contact_from_account:
+        if account_no is None:
+            raise Invalid("account_required", "contact_from_account needs account_no", "请先验证户号。")
+        contact_mobile = contact.account_mobile(session, account_no)
+    if contact_mobile is None:
+        raise Invalid("contact_required", "Give contact_mobile or contact_from_account", "请留一个联系手机号。")
     tickets.check_kind(kind)
     tickets.check_mobile(contact_mobile)
     _check_ids(conversation_id, account_no)

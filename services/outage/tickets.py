@@ -219,6 +219,10 @@ def change_status(session: Session, code: str, status: str, note: str | None = N
     session.flush()
     session.expire(ticket)
     log.info("ticket %s: %s by %s", ticket.code, status, actor)
+    if status == "restored":
+        from services.outage import notify  # notify reads tickets: imported here, not at the top
+
+        notify.notify_ticket_restored(session, ticket)
     return ticket_view(session, ticket)
 
 

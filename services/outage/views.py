@@ -143,3 +143,23 @@ class PlannedOutageList(BaseModel):
     date_to: date
     # Whether the caller named the days (``when``, or explicit dates) or the default applied.
     days_named: bool
+
+
+class RestoreNoticeView(BaseModel):
+    """A customer waiting to be told that power is back (notify.py)."""
+
+    id: int
+    conversation_id: str
+    channel: str
+    subject: str  # the fault ticket's or the planned outage's readable id
+    contact_mobile: str | None  # masked
+    notified: bool
+
+
+class AccountContactView(BaseModel):
+    """A verified account's address and masked mobile, offered in the outage form."""
+
+    account_no: str
+    address: str
+    mobile: str  # masked: 138****5678
+    mobile_last4: str

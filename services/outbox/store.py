@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
 
 from services import clock
 from services.conversations.models import Conversation
@@ -58,16 +59,23 @@ def enqueue(conversation_id: str, text: str, kind: str, author: str | None = Non
             buttons: list[dict] | None = None) -> int:
     """Store a message for the conversation's channel user; returns its id."""
     with session_scope() as session:
-        conversation = session.get(Conversation, conversation_id)
-        if conversation is None:
-            raise LookupError(f"no conversation {conversation_id}")
-        row = OutboxMessage(conversation_id=conversation_id, channel=conversation.channel,
-                            channel_user_id=conversation.channel_user_id, kind=kind, author=author,
-                            text=text, buttons=buttons, status=PENDING, attempts=0,
-                            next_attempt_at=clock.utcnow())
-        session.add(row)
-        session.flush()
-        return row.id
+        return add_message(session, conversation_id, text, kind, author, buttons)
+
+
+def add_message(session: Session, conversation_id: str, text: str, kind: str, author: str | None = None,
+                buttons: list[dict] | None = None) -> int:
+    """``enqueue`` in the caller's transaction, so the message commits (or not) with what
+    caused it (services/outage/notify.py marks a subscription notified in the same one)."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise LookupError(f"no conversation {conversation_id}")
+    row = OutboxMessage(conversation_id=conversation_id, channel=conversation.channel,
+                        channel_user_id=conversation.channel_user_id, kind=kind, author=author,
+                        text=text, buttons=buttons, status=PENDING, attempts=0,
+                        next_attempt_at=clock.utcnow())
+    session.add(row)
+    session.flush()
+    return row.id
 
 
 def due(limit: int = 100, held_here: dict[str, set[str]] | None = None) -> list[Outgoing]:

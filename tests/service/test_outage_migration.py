@@ -15,7 +15,7 @@ OUTAGE_TABLES = {"outage_tickets", "outage_ticket_events", "planned_outages", "p
 LATER_TABLES = {"outbox",  # migrations after 0004 (0006_outbox … 0010_voice) go down with it
                 "agents", "agent_sessions", "handoffs", "handoff_notes", "canned_replies", "unmask_audit",
                 "complaints", "callback_tasks", "handoff_events", "wechat_pushes", "rate_limits",
-                "idempotency_keys", "voice_calls"}
+                "idempotency_keys", "voice_calls", "outage_restore_notices"}
 
 
 def test_downgrade_to_0003_removes_only_the_outage_tables_and_upgrade_restores_them(db_url):
