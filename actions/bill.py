@@ -106,9 +106,16 @@ def tell_balance(dispatcher: CollectingDispatcher, summary: dict) -> None:
     )
 
 
-def tell_arrears(dispatcher: CollectingDispatcher, summary: dict) -> None:
-    """What a postpaid account owes: the overdue bills with their late fees, then what is due next."""
-    overdue, upcoming = summary.get("overdue_bills") or [], summary.get("next_due")
+def named_first(bills: list[dict], question: str) -> list[dict]:
+    """The bills, the one whose amount the customer named first (欠的189是怎么回事)."""
+    figures = set(re.findall(r"\d+", question))
+    return sorted(bills, key=lambda b: not ({b["amount_due"].split(".")[0], b["total_amount"].split(".")[0]} & figures))
+
+
+def tell_arrears(dispatcher: CollectingDispatcher, summary: dict, question: str = "") -> None:
+    """What a postpaid account owes: the overdue bills with their late fees (the one the
+    customer named first), then what is due next."""
+    overdue, upcoming = named_first(summary.get("overdue_bills") or [], question), summary.get("next_due")
     details = details_button(summary.get("latest_bill"))
     if not overdue and not upcoming:
         dispatcher.utter_message(response="utter_no_arrears", buttons=details)
@@ -182,7 +189,8 @@ class ActionQueryBill(Action):
             locked_reply(dispatcher, tracker, account_no)
             return [SlotSet("account_no", None), *reset]
         month = tracker.get_slot("month")
-        focus = question_focus(turn.form_trigger_text(tracker, "bill_form"))
+        question = turn.form_trigger_text(tracker, "bill_form")
+        focus = question_focus(question)
         if month and focus != "why_high":
             focus = "bill"  # a named month asks for that month's bill
         try:
@@ -190,7 +198,7 @@ class ActionQueryBill(Action):
             if focus == "balance" and summary.get("billing_mode") == "prepaid":
                 tell_balance(dispatcher, summary)
             elif focus in ("balance", "arrears"):
-                tell_arrears(dispatcher, summary) if summary.get("billing_mode") != "prepaid" \
+                tell_arrears(dispatcher, summary, question) if summary.get("billing_mode") != "prepaid" \
                     else tell_balance(dispatcher, summary)
             elif focus == "why_high" and summary.get("latest_bill"):
                 await compare_bills(dispatcher, account_no, summary["latest_bill"])

@@ -120,7 +120,9 @@ class ActionAnswerFaq(Action):
         return "action_answer_faq"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        question = tracker.latest_message.get("text") or ""
+        # A message that asks two questions: this answers the first, on its own words.
+        second = (tracker.latest_message.get("knowledge") or {}).get("second_question") or {}
+        question = second.get("first_question") or tracker.latest_message.get("text") or ""
         last_topic = tracker.get_slot("last_topic")
         if declined_suggestions(tracker):
             dispatcher.utter_message(response="utter_handoff")

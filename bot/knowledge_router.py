@@ -111,10 +111,16 @@ class KnowledgeRouter(GraphComponent):
             # classifier also gave faq at least `faq_share`
             "sure_service": 0.9,
             "faq_share": 0.1,
+            # intents whose requests are themselves questions the graph has topics for
+            # (一度电多少钱 is a tariff lookup): they go to faq only with the classifier's
+            # faq share, never on the retriever's word alone
+            "question_shaped_services": ["ask_tariff"],
             # faq with the retriever unsure: below both, and no power word, out of scope
             # (the retriever's calibrated threshold is about 0.61)
             "unsure_faq": 0.5,
             "unsure_kg": 0.5,
+            # the confidence given to out_of_scope decided from both signals (above the fallback's 0.3)
+            "not_ours_confidence": 0.5,
             # a question about a rule: how, how long, whether, what it costs …
             "question": r"[?？吗嘛么呢]|怎么|怎样|咋|如何|多久|多长|多少天|几天|几点|什么|啥|哪|为什么|为啥|能不能|可不可以|"
                         r"能否|会不会|要不要|是不是|有没有|收不收|管不管|算不算|给不给|退不退|赔不赔|多少|还是|谁|"
@@ -123,20 +129,22 @@ class KnowledgeRouter(GraphComponent):
             "request": r"(帮我|给我|替我|麻烦你?|请你?)(查|看|交|缴|充|算|估|报|办)|我(要|想)(查|看|交|缴|充|报修|投诉)|"
                        r"^(查|看|交|缴|充|报修)(一下|一查|下)?|我家|我们家|我的|我这|我们这|我们小区|我们村|我们楼|"
                        r"户号[是:：]?[0-9０-９]|[0-9０-９]{3,}|还剩|欠多少|余额多少|什么时候(来|有)电|几点来电|修好了没|"
-                       r"到哪了|凭什么|这笔|那笔|一共|总共|有多少|欠了|欠的|还欠",
+                       r"到哪了|凭什么|这笔|那笔|一共|总共|有多少|欠了|欠的|还欠|有没有欠|欠不欠|欠没欠|是不是欠|欠费了(吗|没)",
             # a second question in the same message starts after one of these
             "second_question": r"(顺便|顺带|另外|还有个?问题?|还有|再问一?下|对了|然后)(问一?下|问问|请问|想问)?",
             "power_words": ["电", "户号", "度", "峰谷", "阶梯", "国网", "95598", "抄表", "跳闸", "表",
                             "光伏", "并网", "增容", "过户", "发票", "违约金", "代扣", "营业厅", "费控", "欠费",
-                            "余额", "缴费", "充值", "预存"],
+                            "余额", "缴费", "充值", "预存", "户头", "户名"],
         }
 
     def __init__(self, config: Dict[Text, Any], search: Optional[KnowledgeSearch] = None) -> None:
         self._service = set(config["service_intents"])
         self._sure_service = config["sure_service"]
         self._faq_share = config["faq_share"]
+        self._question_shaped = set(config["question_shaped_services"])
         self._unsure_faq = config["unsure_faq"]
         self._unsure_kg = config["unsure_kg"]
+        self._not_ours = config["not_ours_confidence"]
         self._question = re.compile(config["question"])
         self._request = re.compile(config["request"])
         self._second = re.compile(config["second_question"])
@@ -170,10 +178,8 @@ class KnowledgeRouter(GraphComponent):
         text = (message.get(TEXT) or "").strip()
         if name not in self._service and name not in ("faq", "out_of_scope"):
             return
-        if text.startswith("/") or confidence >= 0.999:  # a button, or IntentGuard was certain
+        if text.startswith("/") or confidence >= 1.0:  # a button, or IntentGuard was certain
             return
-        if name == "out_of_scope" and not self._names_power(text):
-            return  # nothing of ours in it: no rule to look up
         found = self._search.search(text)
         if found is None:
             return  # the services are unreachable: the classifier decides alone
@@ -181,10 +187,12 @@ class KnowledgeRouter(GraphComponent):
         first = self._first_request(message, text) if route == "faq" else None
         if first is not None:  # 帮我交电费 还有个问题 …: the request first, the question kept
             route, reason = first, "a request, then a second question"
-        if route != name:
-            # a route the retriever backs is as sure as the retriever (the fallback reads it)
-            backed = route == "faq" and found["confident"]
-            _set_intent(message, route, max(confidence, found["confidence"]) if backed else confidence)
+        # The fallback reads the confidence: a faq the retriever backs is as sure as the
+        # retriever, and "not ours" decided from both signals is not a guess either.
+        backed = (route == "faq" and found["confident"]) or (route == "out_of_scope" and not found["confident"])
+        if route != name or backed:
+            _set_intent(message, route, max(confidence, found["confidence"] if route == "faq" else self._not_ours)
+                        if backed else confidence)
         knowledge = {**found, "route": route, "reason": reason, "classified_as": name}
         second = self._second_question(text, route, found)
         if second:
@@ -195,15 +203,19 @@ class KnowledgeRouter(GraphComponent):
                 found: Dict[Text, Any], form: Optional[Text]) -> tuple:
         """(intent, why) for a service or faq message, given the retriever's answer."""
         question = self.is_rule_question(text)
-        if name == "out_of_scope":  # a power word in it (IntentGuard kept other bills out)
-            if found["confident"] and question and form is None:
-                return "faq", "a rule question about the power business the knowledge graph answers"
+        if name == "out_of_scope":
+            if not self._names_power(text):
+                return name, "nothing of the power business in it"
+            # any question will do: the classifier already said it is no request of ours
+            if found["confident"] and self._question.search(text) and form is None:
+                return "faq", "a question about the power business the knowledge graph answers"
             return name, "no rule of ours answers it"
         if name in self._service:
             if not (found["confident"] and question):
                 return name, "no rule answers it" if not found["confident"] else "not a question about a rule"
             faq_share = _share(message, "faq")
-            if confidence < self._sure_service or faq_share >= self._faq_share:
+            unsure = confidence < self._sure_service and name not in self._question_shaped
+            if unsure or faq_share >= self._faq_share:
                 return "faq", "a rule question the knowledge graph answers"
             return name, "the classifier is sure of the service"
         # faq
@@ -244,9 +256,15 @@ class KnowledgeRouter(GraphComponent):
         second = self._search.search(rest)
         if second is None or not (second["confident"] or self._names_power(rest)):
             return None  # not a question of ours
-        if route == "faq" and second["topic"] == found["topic"]:
+        if route != "faq":
+            return {"text": rest, **second}
+        # two rule questions: the retriever read the whole message as one, so the first
+        # is searched on its own words too (actions/faq.py answers it from them)
+        first_text = text[: match.start()].strip(" ，,。、：:")
+        first = self._search.search(first_text)
+        if first is None or first["topic"] == second["topic"]:
             return None  # one question, said twice
-        return {"text": rest, **second}
+        return {"text": rest, **second, "first_question": first_text}
 
 
 def _share(message: Message, name: Text) -> float:
@@ -258,7 +276,12 @@ def _share(message: Message, name: Text) -> float:
 
 
 def _set_intent(message: Message, name: Text, confidence: float) -> None:
-    """Make ``name`` the intent, keeping the classifier's confidence (the fallback reads it)."""
-    ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != name]
+    """Make ``name`` the intent with ``confidence``; the others share what is left, in the
+    classifier's order, so the fallback does not call a decided turn ambiguous because the
+    classifier's own first choice is still next to it."""
+    others = [r for r in message.get("intent_ranking") or [] if r.get("name") != name]
+    total = sum(float(r.get("confidence") or 0.0) for r in others) or 1.0
+    rest = max(0.0, 1.0 - confidence)
+    ranking = [{**r, "confidence": float(r.get("confidence") or 0.0) / total * rest} for r in others]
     message.set("intent", {"name": name, "confidence": confidence}, add_to_output=True)
     message.set("intent_ranking", [{"name": name, "confidence": confidence}, *ranking], add_to_output=True)

@@ -215,6 +215,27 @@ def service_faq_lines(scores: Scores) -> List[str]:
     ]
 
 
+def router_change_lines(before: Scores, after: Scores) -> List[str]:
+    """What the router changed, example by example: misses it fixed and hits it broke,
+    counted by (gold, classifier's intent → router's intent)."""
+    fixed, broke, moved = Counter(), Counter(), 0
+    for (_, gold, was, _), (_, _, now, _) in zip(before.predictions, after.predictions):
+        if was == now:
+            continue
+        moved += 1
+        if now == gold:
+            fixed[(gold, was, now)] += 1
+        elif was == gold:
+            broke[(gold, was, now)] += 1
+    describe = lambda counts: ", ".join(f"{g}: {w} → {n} ×{c}" for (g, w, n), c in counts.most_common()) or "none"
+    return [
+        f"- intents the router changed: {moved} of {len(after.predictions)}; "
+        f"misses fixed {sum(fixed.values())}, hits broken {sum(broke.values())}",
+        f"- fixed (gold: classifier → router): {describe(fixed)}",
+        f"- broken (gold: classifier → router): {describe(broke)}",
+    ]
+
+
 def everyday_lines(scores: Scores) -> List[str]:
     """Everyday requests that are not ours (held-out part of the negative set): the share
     the NLU sends to a service intent, overall, when confident, and per domain."""
@@ -338,6 +359,8 @@ def write_report(
             f"| intent macro-F1 | {classifier_only.intent_macro_f1:.3f} | {heldout.intent_macro_f1:.3f} |",
             *[f"| {name} F1 | {classifier_only.intent_f1.get(name, 0.0):.3f} | {heldout.intent_f1.get(name, 0.0):.3f} |"
               for name in (*SERVICE_INTENTS, "faq", "out_of_scope")],
+            "",
+            *router_change_lines(classifier_only, heldout),
             "",
             "Classifier only:",
             "",
