@@ -133,7 +133,7 @@ class KnowledgeRouter(GraphComponent):
                        # … or about what is happening now (这次停电, 外面在修)
                        r"这次|这回|刚才|外面|正在",
             # a second question in the same message starts after one of these
-            "second_question": r"(顺便|顺带|另外|还有个?问题?|还有|再问一?下|对了|然后)(问一?下|问问|请问|想问)?",
+            "second_question": r"(顺便|顺带|另外|还有个问题|还有一个问题|再问一?下|对了)(问一?下|问问|请问|想问)?",
             "power_words": ["电", "户号", "度", "峰谷", "阶梯", "国网", "95598", "抄表", "跳闸", "表",
                             "光伏", "并网", "增容", "过户", "发票", "违约金", "代扣", "营业厅", "费控", "欠费",
                             "余额", "缴费", "充值", "预存", "户头", "户名"],
