@@ -127,7 +127,7 @@ class KnowledgeRouter(GraphComponent):
                         r"规定|政策|流程|手续|标准|条件|区别",
             # a request to do something now, or a question about the customer's own account
             "request": r"(帮我|给我|替我|麻烦你?|请你?)(查|看|交|缴|充|算|估|报|办)|我(要|想)(查|看|交|缴|充|报修|投诉)|"
-                       r"^(查|看|交|缴|充|报修)(一下|一查|下)?|我家|我们家|我的|我这|我们这|我们小区|我们村|我们楼|"
+                       r"^(查|看|交|缴|充|报修)(一下|一查|下)?|我家|我们家|我的(户|电费|账|余额|欠费)|我这|我们这|我们小区|我们村|我们楼|"
                        r"户号[是:：]?[0-9０-９]|[0-9０-９]{3,}|还剩|欠多少|余额多少|什么时候(来|有)电|几点来电|修好了没|"
                        r"到哪了|凭什么|这笔|那笔|一共|总共|有多少|欠了|欠的|还欠|有没有欠|欠不欠|欠没欠|是不是欠|欠费了(吗|没)|"
                        # … or about what is happening now (这次停电, 外面在修)
@@ -208,9 +208,8 @@ class KnowledgeRouter(GraphComponent):
         if name == "out_of_scope":
             if not self._names_power(text):
                 return name, "nothing of the power business in it"
-            # any question will do: the classifier already said it is no request of ours
-            if found["confident"] and self._question.search(text) and form is None:
-                return "faq", "a question about the power business the knowledge graph answers"
+            if found["confident"] and self.is_rule_question(text) and form is None:
+                return "faq", "a rule question about the power business the knowledge graph answers"
             return name, "no rule of ours answers it"
         if name in self._service:
             if not (found["confident"] and question):
