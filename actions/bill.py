@@ -15,7 +15,7 @@ from actions import form_turn as turn
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply
 from actions.replies import button, date_zh, joined, kwh, month_zh, part, tier_name, yuan
-from services.billing.schemas import AccountSummary, Bill
+from services.billing.schemas import AccountSummary, Bill, OwedBill
 from services.billing.tariff import PERIOD_ZH
 from services.masking import mask_account_no
 from services.months import shift
@@ -65,7 +65,7 @@ def account_note(summary: AccountSummary, channel: str | None) -> str:
 # a balance question gets the balance first, an arrears question what is owed.
 WHY_HIGH_WORDS = re.compile(r"(为什么|为啥|怎么|咋).{0,8}(这么|那么|突然|比上个?月|比去年)?.{0,4}(高|多|贵|涨)|涨了|变多了|翻倍")
 BALANCE_WORDS = re.compile(r"余额|还剩|剩多少|剩下多少|还有多少钱|够用|够不够|能用几天|用几天")
-ARREARS_WORDS = re.compile(r"欠费|欠多少|欠了|欠款|欠钱|欠着|还要交多少|交清|没交|未交|要交多少钱")
+ARREARS_WORDS = re.compile(r"欠费|欠多少|欠了|欠的|还欠|欠不欠|欠款|欠钱|欠着|还要交多少|交清|没交|未交|要交多少钱")
 
 
 def question_focus(text: str) -> str:
@@ -98,9 +98,16 @@ def tell_balance(dispatcher: CollectingDispatcher, summary: AccountSummary) -> N
     )
 
 
-def tell_arrears(dispatcher: CollectingDispatcher, summary: AccountSummary) -> None:
-    """What a postpaid account owes: the overdue bills with their late fees, then what is due next."""
-    overdue, upcoming = summary.overdue_bills, summary.next_due
+def named_first(bills: list[OwedBill], question: str) -> list[OwedBill]:
+    """The bills, the one whose amount the customer named first (欠的189是怎么回事)."""
+    figures = set(re.findall(r"\d+", question))
+    return sorted(bills, key=lambda b: not ({b.amount_due.split(".")[0], b.total_amount.split(".")[0]} & figures))
+
+
+def tell_arrears(dispatcher: CollectingDispatcher, summary: AccountSummary, question: str = "") -> None:
+    """What a postpaid account owes: the overdue bills with their late fees (the one the
+    customer named first), then what is due next."""
+    overdue, upcoming = named_first(list(summary.overdue_bills), question), summary.next_due
     details = details_button(summary.latest_bill)
     if not overdue and not upcoming:
         dispatcher.utter_message(response="utter_no_arrears", buttons=details)
@@ -181,13 +188,14 @@ class ActionQueryBill(Action):
             locked_reply(dispatcher, tracker, account_no)
             return [SlotSet("account_no", None), *reset]
         month = tracker.get_slot("month")
-        focus = question_focus(turn.form_trigger_text(tracker, "bill_form"))
+        question = turn.form_trigger_text(tracker, "bill_form")
+        focus = question_focus(question)
         if month and focus != "why_high":
             focus = "bill"  # a named month asks for that month's bill
         try:
             summary = await svc.account_summary(account_no, turn.turn_key(tracker))
             if focus in ("balance", "arrears"):
-                tell_balance(dispatcher, summary) if summary.prepaid else tell_arrears(dispatcher, summary)
+                tell_balance(dispatcher, summary) if summary.prepaid else tell_arrears(dispatcher, summary, question)
             elif focus == "why_high" and summary.latest_bill:
                 await compare_bills(dispatcher, tracker, account_no, summary.latest_bill)
             else:

@@ -6,6 +6,11 @@ was unsure (rules.yml sends those here right after an answer).  Answers are for 
 customer's province: the one the question names, else the verified account's.  When the retriever is not confident the bot
 says so, offers the three nearest topics as buttons and offers a human; a customer who
 declines them (不是, 都不是 …) is handed to a human.
+
+A message that asks two things (查下电费 顺便问下过户要什么材料) carries its second
+question in the parse (``knowledge.second_question``, from bot/knowledge_router.py):
+``action_take_up_second_question`` answers it before the first request's flow starts
+(rules.yml), and the FAQ answer answers it after the first question's.
 """
 from __future__ import annotations
 
@@ -79,12 +84,55 @@ async def followup(topic: str | None, question: str) -> dict | None:
         return None  # not an aspect question (422) or unknown topic
 
 
+def second_question(tracker: Tracker) -> str | None:
+    """The later question of a message that asked two, as the NLU found it."""
+    found = (tracker.latest_message.get("knowledge") or {}).get("second_question") or {}
+    return found.get("text") or None
+
+
+async def take_up_second_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    """Answer the message's second question from the knowledge graph, saying which one it
+    is; if the retriever is not sure, offer its nearest topics to tap once the first
+    request is done.  Nothing when the message asked one thing."""
+    question = second_question(tracker)
+    if not question:
+        return []
+    try:
+        found = await svc.call("GET", "/kg/search",
+                               params={"q": question, "k": SUGGESTIONS, **await verified_province(tracker)})
+    except (svc.ServiceUnavailable, svc.ServiceFailed):
+        dispatcher.utter_message(response="utter_second_question_later", question=question)
+        return []
+    results = found.get("results") or []
+    if found.get("confident") and results:
+        best = results[0]
+        dispatcher.utter_message(response="utter_second_question_answer", question=question,
+                                 answer=best["answer"] + sources_note(best["answer"], best.get("sources"),
+                                                                      tracker.get_slot("channel")))
+        return [SlotSet("last_topic", best["topic"])]
+    buttons = [{"title": r["question"], "payload": r["question"]} for r in results[:SUGGESTIONS]]
+    dispatcher.utter_message(response="utter_second_question_choices", question=question, buttons=buttons)
+    return []
+
+
+class ActionTakeUpSecondQuestion(Action):
+    """Before a service flow starts: the second question of the same message, answered."""
+
+    def name(self) -> str:
+        return "action_take_up_second_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        return await take_up_second_question(dispatcher, tracker)
+
+
 class ActionAnswerFaq(Action):
     def name(self) -> str:
         return "action_answer_faq"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        question = tracker.latest_message.get("text") or ""
+        # A message that asks two questions: this answers the first, on its own words.
+        second = (tracker.latest_message.get("knowledge") or {}).get("second_question") or {}
+        question = second.get("first_question") or tracker.latest_message.get("text") or ""
         last_topic = tracker.get_slot("last_topic")
         if declined_suggestions(tracker):
             dispatcher.utter_message(response="utter_handoff")
@@ -107,10 +155,10 @@ class ActionAnswerFaq(Action):
             return []
         if aspect:
             say_answer(dispatcher, tracker, aspect)
-            return [SlotSet("last_topic", aspect.get("topic", topic))]
+            return [SlotSet("last_topic", aspect.get("topic", topic)), *await take_up_second_question(dispatcher, tracker)]
         if best:
             say_answer(dispatcher, tracker, best)
-            return [SlotSet("last_topic", best["topic"])]
+            return [SlotSet("last_topic", best["topic"]), *await take_up_second_question(dispatcher, tracker)]
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in NOT_OURS:  # tried as a follow-up (rules.yml), and it is not one
             dispatcher.utter_message(response=NOT_OURS[intent])

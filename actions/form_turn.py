@@ -24,7 +24,9 @@ from services.textnorm import normalize_entity, normalize_text
 
 # Actions that belong to running a form; anything else after the latest user message
 # means that message was already answered (the form is resuming after an interruption).
-_FORM_PLUMBING = {"action_listen", "action_extract_slots", "action_session_start"}
+# (The second question of a two-question message is answered before the form's first run.)
+_FORM_PLUMBING = {"action_listen", "action_extract_slots", "action_session_start",
+                  "action_take_up_second_question"}
 
 # Words that mark a figure as money or as a payment ("交一百", "充五十块", "预存两百元").
 _MONEY = re.compile(r"[元块圆￥¥]|(交|缴|充|存|付|预存|充值|缴费)")

@@ -211,7 +211,7 @@ class IntentGuard(GraphComponent):
             # words that on their own mean the power business (when no other bill is named)
             "business_words": ["电费", "户号", "停电", "电表", "电价", "供电", "用电", "电力", "国网",
                                "95598", "过户", "发票", "光伏", "充电桩", "阶梯", "峰谷", "抄表", "跳闸",
-                               "增容", "报装", "欠费", "欠多少", "缴费", "交费", "余额"],
+                               "增容", "报装", "欠费", "欠多少", "还欠", "欠的", "欠着", "缴费", "交费", "余额"],
             # other bills, utilities and services a customer may name in a request
             "foreign_objects": ["话费", "手机费", "流量", "水费", "自来水", "停水", "燃气", "煤气", "天然气",
                                 "暖气", "供暖", "取暖费", "物业", "房租", "租金", "宽带", "网费", "有线",

@@ -9,6 +9,13 @@ the training data.
 
 Entity scores compare (entity type, normalized value) pairs per message:
 an entity counts as right only if the bot would fill the slot correctly.
+
+The pipeline's KnowledgeRouter asks the knowledge-graph retriever in the services
+process, so this script starts that process (the app venv's uvicorn, on a free loopback
+port, with a throwaway database) and points the router at it.  The held-out split is
+parsed twice with the same model: with the router, and with the services unreachable
+(the classifier alone, which is also how the router degrades), and the report compares
+the two for the service intents and faq.
 """
 
 from __future__ import annotations
@@ -17,15 +24,20 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from statistics import mean, pstdev
-from typing import Dict, List, Set, Tuple
+from typing import Dict, Iterator, List, Set, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -67,6 +79,60 @@ SERVICE_INTENTS = ("query_bill", "top_up", "report_outage", "query_outage", "ask
                    "forecast_bill", "complain", "request_human")
 EVERYDAY = ROOT / "nlu_data" / "everyday_domains.tsv"
 CONFIDENT = 0.7
+APP_PYTHON = ROOT / ".venv" / "bin" / "python"
+SERVICES_URL_ENV = "POWERDESK_SERVICES_URL"  # read by bot/knowledge_router.py
+SERVICES_START_S = 300
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def knowledge_graph_services(workdir: Path) -> Iterator[str]:
+    """The services process (knowledge-graph retriever) for the KnowledgeRouter; its URL.
+
+    Started from the app venv on a free loopback port with a throwaway SQLite database
+    (the retriever reads only var/kg); its whole process group is stopped afterwards."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "POWERDESK_DATABASE_URL": f"sqlite:///{workdir / 'services.db'}",
+           SERVICES_URL_ENV: url}
+    log = open(workdir / "services.log", "ab")
+    process = subprocess.Popen(
+        [str(APP_PYTHON), "-m", "uvicorn", "services.app:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_healthy(f"{url}/healthz", process, workdir / "services.log")
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()
+
+
+def wait_healthy(health_url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVICES_START_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the services process exited; see {log_path}")
+        try:
+            with urllib.request.urlopen(health_url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"the services process did not become healthy in {SERVICES_START_S} s")
+
+
+def evaluate_with_services(model_path: str, examples: List[Message], services_url: str) -> Scores:
+    """Parse with the KnowledgeRouter reaching the retriever at ``services_url``
+    (an unreachable URL: the classifier alone)."""
+    os.environ[SERVICES_URL_ENV] = services_url
+    return evaluate(model_path, examples)
 
 
 def gold_entities(example: Message) -> Set[EntityPair]:
@@ -149,6 +215,27 @@ def service_faq_lines(scores: Scores) -> List[str]:
     ]
 
 
+def router_change_lines(before: Scores, after: Scores) -> List[str]:
+    """What the router changed, example by example: misses it fixed and hits it broke,
+    counted by (gold, classifier's intent → router's intent)."""
+    fixed, broke, moved = Counter(), Counter(), 0
+    for (_, gold, was, _), (_, _, now, _) in zip(before.predictions, after.predictions):
+        if was == now:
+            continue
+        moved += 1
+        if now == gold:
+            fixed[(gold, was, now)] += 1
+        elif was == gold:
+            broke[(gold, was, now)] += 1
+    describe = lambda counts: ", ".join(f"{g}: {w} → {n} ×{c}" for (g, w, n), c in counts.most_common()) or "none"
+    return [
+        f"- intents the router changed: {moved} of {len(after.predictions)}; "
+        f"misses fixed {sum(fixed.values())}, hits broken {sum(broke.values())}",
+        f"- fixed (gold: classifier → router): {describe(fixed)}",
+        f"- broken (gold: classifier → router): {describe(broke)}",
+    ]
+
+
 def everyday_lines(scores: Scores) -> List[str]:
     """Everyday requests that are not ours (held-out part of the negative set): the share
     the NLU sends to a service intent, overall, when confident, and per domain."""
@@ -222,7 +309,7 @@ def mean_std(values: List[float]) -> str:
 def write_report(
     path: Path, command: str, train_seconds: float, heldout: Scores,
     heldout_size: int, train_size: int, folds: List[Scores], total_seconds: float,
-    train_dir: str = "nlu_data/train",
+    train_dir: str = "nlu_data/train", classifier_only: Scores | None = None,
 ) -> None:
     """reports/nlu.md: the figures, how they were produced, and the held-out misses."""
     today = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -260,6 +347,32 @@ def write_report(
         *everyday_lines(heldout),
         "",
     ]
+    if classifier_only is not None:
+        lines += [
+            "## The knowledge-graph router (same model, same held-out split)",
+            "",
+            "Without it = the services unreachable, so the classifier (and IntentGuard) alone, which",
+            "is also how the router degrades; with it = the pipeline as deployed.",
+            "",
+            "| | classifier only | with KnowledgeRouter |",
+            "|---|---|---|",
+            f"| intent macro-F1 | {classifier_only.intent_macro_f1:.3f} | {heldout.intent_macro_f1:.3f} |",
+            *[f"| {name} F1 | {classifier_only.intent_f1.get(name, 0.0):.3f} | {heldout.intent_f1.get(name, 0.0):.3f} |"
+              for name in (*SERVICE_INTENTS, "faq", "out_of_scope")],
+            "",
+            *router_change_lines(classifier_only, heldout),
+            "",
+            "Classifier only:",
+            "",
+            *service_faq_lines(classifier_only),
+            *everyday_lines(classifier_only)[1:2],
+            "",
+            "With KnowledgeRouter:",
+            "",
+            *service_faq_lines(heldout),
+            *everyday_lines(heldout)[1:2],
+            "",
+        ]
     if folds:
         lines += [
             f"## {len(folds)}-fold cross-validation on nlu_data/train",
@@ -292,13 +405,18 @@ def main() -> None:
     heldout_examples = load_data("nlu_data/heldout").intent_examples
     with tempfile.TemporaryDirectory(prefix="eval-nlu-") as workdir:
         model, train_seconds = (args.model, 0.0) if args.model else train(args.config, args.train_data, workdir)
-        heldout = evaluate(model, heldout_examples)
-        logging.warning("held-out: intent F1 %.3f, entity F1 %.3f",
-                        heldout.intent_macro_f1, heldout.entity_f1)
-        folds = cross_validate(args.config, train_data, args.folds, Path(workdir)) if args.folds else []
+        unreachable = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+        classifier_only = evaluate_with_services(model, heldout_examples, unreachable)
+        logging.warning("held-out, classifier only: intent F1 %.3f", classifier_only.intent_macro_f1)
+        with knowledge_graph_services(Path(workdir)) as services_url:
+            heldout = evaluate_with_services(model, heldout_examples, services_url)
+            logging.warning("held-out: intent F1 %.3f, entity F1 %.3f",
+                            heldout.intent_macro_f1, heldout.entity_f1)
+            folds = cross_validate(args.config, train_data, args.folds, Path(workdir)) if args.folds else []
     write_report(
         args.report, command.strip(), train_seconds, heldout, len(heldout_examples),
         len(train_data.intent_examples), folds, time.monotonic() - started, args.train_data,
+        classifier_only,
     )
     print(args.report.read_text(encoding="utf-8"))
 

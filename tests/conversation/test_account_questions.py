@@ -2,6 +2,8 @@
 first, the bill details one tap away (through the gateway, real Rasa and action server)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import httpx
 import pytest
 from sqlalchemy import exists, select
@@ -133,3 +135,77 @@ def test_not_a_complaint_is_believed(customer: Customer) -> None:
 def test_other_bills_are_out_of_scope(customer: Customer, request_text: str) -> None:
     text = Customer.text_of(customer.say(request_text))
     assert "不在我的服务范围" in text and "户号" not in text
+
+
+# Follow-ups about what was just shown (issue 9 §6): answered about it, with the account
+# verified earlier in the conversation, never a second identity check.
+
+def test_a_follow_up_about_an_owed_figure_names_its_month_and_late_fee(
+    customer: Customer, billing: httpx.Client, in_arrears: tuple[str, str]
+) -> None:
+    verified_answer(customer, "查一下电费", in_arrears)
+    overdue = summary(billing, in_arrears[0])["overdue_bills"][0]
+    figure = overdue["amount_due"].split(".")[0]  # said as a customer says it: 欠的189
+    text = Customer.text_of(customer.say(f"欠的{figure}是怎么回事"))
+    assert month_zh(overdue["period"]) in text and f"违约金{overdue['late_fee']}元" in text
+    assert "后4位" not in text and "户号" not in text.split("：")[0]  # no second identity check
+
+
+def test_how_long_this_balance_lasts_follows_the_balance(
+    customer: Customer, billing: httpx.Client, prepaid: tuple[str, str]
+) -> None:
+    verified_answer(customer, "查下电费", prepaid)
+    account = summary(billing, prepaid[0])
+    text = Customer.text_of(customer.say("这点钱够用几天"))
+    assert f"{account['days_left']}天" in text and f"余额{account['balance']}元" in text
+    assert "后4位" not in text
+
+
+def test_still_owing_after_a_payment_gets_the_new_balance(
+    customer: Customer, billing: httpx.Client, prepaid: tuple[str, str]
+) -> None:
+    before = Decimal(summary(billing, prepaid[0])["balance"])
+    customer.say("我要交五十块电费")
+    customer.say(prepaid[0])
+    customer.say(prepaid[1])
+    assert "缴费成功" in Customer.text_of(customer.say("确认"))
+    text = Customer.text_of(customer.say("现在还欠吗"))
+    after = summary(billing, prepaid[0])["balance"]
+    assert Decimal(after) == before + 50 and f"余额{after}元" in text
+    assert "后4位" not in text
+
+
+def test_still_owing_after_paying_the_arrears_says_nothing_is_owed(
+    customer: Customer, billing: httpx.Client, in_arrears: tuple[str, str]
+) -> None:
+    owed = summary(billing, in_arrears[0])["unpaid_total"]
+    customer.say(f"我要交{owed}元电费")
+    customer.say(in_arrears[0])
+    customer.say(in_arrears[1])
+    assert "缴费成功" in Customer.text_of(customer.say("确认"))
+    assert summary(billing, in_arrears[0])["unpaid_total"] == "0.00"
+    assert "没有欠费" in Customer.text_of(customer.say("现在还欠吗"))
+
+
+# A message that asks two things gets both answered (issue 9 §6).
+
+def test_two_questions_in_one_message_are_both_taken_up(customer: Customer) -> None:
+    text = Customer.text_of(customer.say("查下电费 顺便问下过户要什么材料"))
+    assert "您还问到“过户要什么材料”" in text and "身份证" in text  # the second question answered
+    assert "户号" in text  # and the bill lookup started: its first question
+    customer.say("3300000003")
+    assert "电费账单" in Customer.text_of(customer.say("2468"))
+
+
+def test_a_request_then_a_question_keeps_the_amount_given(customer: Customer) -> None:
+    text = Customer.text_of(customer.say("我要交一百块电费 顺便问下支付宝能交吗"))
+    assert "您还问到“支付宝能交吗”" in text and "户号" in text
+    customer.say("3300000002")
+    confirm = Customer.text_of(customer.say("1234"))
+    assert "100.00元" in confirm
+    customer.say("取消")
+
+
+def test_two_rule_questions_in_one_message_are_both_answered(customer: Customer) -> None:
+    text = Customer.text_of(customer.say("过户要带什么材料 另外违约金是怎么算的"))
+    assert "身份证" in text and "您还问到“违约金是怎么算的”" in text and "违约金" in text.split("您还问到")[1]

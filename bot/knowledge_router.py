@@ -1,0 +1,288 @@
+"""KnowledgeRouter: the service flow or the knowledge-graph answer, decided on every turn.
+
+Why one component: a question about a rule is often worded with service words (晚交电费
+要交多少违约金 sounds like a bill, 电表走得快能申请检测吗 like a complaint), and a short
+request (帮我查下电费) can look like a question.  The classifier alone sees words; the
+knowledge graph's retriever knows whether there is a rule answering the message.  So on
+every turn whose intent is a service intent or faq this component asks the retriever
+(the services process, ``GET /kg/search``) and decides from both confidences, the shape
+of the message and the form in progress:
+
+- a service intent becomes faq when the retriever is confident, the message is a
+  question about a rule (not a request, not about the customer's own account), and the
+  classifier either gave faq a real share or is not sure of its service intent;
+- faq stays faq when the retriever is confident; when neither the retriever nor the
+  classifier is sure and the message names nothing of the power business, it is out of
+  scope (the out-of-scope reply says what the bot does) rather than three unrelated topics;
+- inside a form the bar is a clear question: an answer to the form's prompt that the
+  classifier took for faq goes back to the form (inform), so an FAQ never breaks a form
+  unless the customer clearly asks one (the rules answer it and return to the form);
+- a second question in the same message (查下电费 顺便问下过户要什么材料) that the retriever
+  is confident about is kept in the parse (``knowledge.second_question``) for the actions
+  to answer.
+
+The evidence and the decision travel in the parse data as ``knowledge`` (topic,
+confidence, confident, route, reason), so the logs and the actions can see why.
+
+It degrades to the classifier alone: if the services cannot be reached (or answer with an
+error) the intent is left as the classifier and IntentGuard made it, and the retriever
+is not tried again for a short while, so a down service costs one timeout, not one per turn.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from typing import Any, Dict, List, Optional, Text
+
+import requests
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+log = logging.getLogger(__name__)
+
+KNOWLEDGE = "knowledge"
+# Where the services process is: the same POWERDESK_* variables services/settings.py
+# reads (the Rasa venv has no pydantic-settings); scripts/stack.py passes them to Rasa.
+SERVICES_URL_ENV = "POWERDESK_SERVICES_URL"
+SERVICE_TOKEN_ENV = "POWERDESK_SERVICE_TOKEN"
+DEFAULT_SERVICES_URL = "http://127.0.0.1:8001"
+DEFAULT_SERVICE_TOKEN = "dev-only-service-token"
+
+
+class KnowledgeSearch:
+    """The retriever behind the services' ``/kg/search``, with a short memory of failure."""
+
+    def __init__(self, base_url: Text, token: Text, timeout_s: float, retry_after_s: float) -> None:
+        self._url = base_url.rstrip("/") + "/kg/search"
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._timeout_s = timeout_s
+        self._retry_after_s = retry_after_s
+        self._failed_at: Optional[float] = None
+
+    @classmethod
+    def from_environment(cls, timeout_s: float, retry_after_s: float) -> KnowledgeSearch:
+        return cls(os.environ.get(SERVICES_URL_ENV, DEFAULT_SERVICES_URL),
+                   os.environ.get(SERVICE_TOKEN_ENV, DEFAULT_SERVICE_TOKEN), timeout_s, retry_after_s)
+
+    def search(self, text: Text) -> Optional[Dict[Text, Any]]:
+        """``{topic, confidence, confident}`` of the best topic, or None if unavailable."""
+        if self._failed_at is not None and time.monotonic() - self._failed_at < self._retry_after_s:
+            return None
+        try:
+            response = requests.get(self._url, params={"q": text[:200], "k": 1},
+                                    headers=self._headers, timeout=self._timeout_s)
+            response.raise_for_status()
+            found = response.json()
+        except (requests.RequestException, ValueError) as exc:
+            log.warning("knowledge-graph search unavailable, classifier only: %s", type(exc).__name__)
+            self._failed_at = time.monotonic()
+            return None
+        self._failed_at = None
+        results = found.get("results") or []
+        return {
+            "topic": results[0]["topic"] if results else None,
+            "confidence": float(found.get("confidence") or 0.0),
+            "confident": bool(found.get("confident")) and bool(results),
+        }
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class KnowledgeRouter(GraphComponent):
+    """Service flow or knowledge-graph answer, from both confidences and the form state."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "service_intents": ["query_bill", "top_up", "report_outage", "query_outage",
+                                "ask_tariff", "forecast_bill", "complain"],
+            "timeout_s": 2.0,
+            # after a failed call the retriever is not asked again for this long
+            "retry_after_s": 30.0,
+            # a service intent the classifier is at least this sure of stays, unless the
+            # classifier also gave faq at least `faq_share`
+            "sure_service": 0.9,
+            "faq_share": 0.1,
+            # intents whose requests are themselves questions the graph has topics for
+            # (一度电多少钱 is a tariff lookup): they go to faq only with the classifier's
+            # faq share, never on the retriever's word alone
+            "question_shaped_services": ["ask_tariff"],
+            # faq with the retriever unsure: below both, and no power word, out of scope
+            # (the retriever's calibrated threshold is about 0.61)
+            "unsure_faq": 0.5,
+            "unsure_kg": 0.5,
+            # the confidence given to out_of_scope decided from both signals (above the fallback's 0.3)
+            "not_ours_confidence": 0.5,
+            # a question about a rule: how, how long, whether, what it costs …
+            "question": r"[?？吗嘛么呢]|怎么|怎样|咋|如何|多久|多长|多少天|几天|几点|什么|啥|哪|为什么|为啥|能不能|可不可以|"
+                        r"能否|会不会|要不要|是不是|有没有|收不收|管不管|算不算|给不给|退不退|赔不赔|多少|还是|谁|"
+                        r"规定|政策|流程|手续|标准|条件|区别",
+            # a request to do something now, or a question about the customer's own account
+            "request": r"(帮我|给我|替我|麻烦你?|请你?)(查|看|交|缴|充|算|估|报|办)|我(要|想)(查|看|交|缴|充|报修|投诉)|"
+                       r"^(查|看|交|缴|充|报修)(一下|一查|下)?|我家|我们家|我的(户|电费|账|余额|欠费)|我这|我们这|我们小区|我们村|我们楼|"
+                       r"户号[是:：]?[0-9０-９]|[0-9０-９]{3,}|还剩|欠多少|余额多少|什么时候(来|有)电|几点来电|修好了没|"
+                       r"到哪了|凭什么|这笔|那笔|一共|总共|有多少|欠了|欠的|还欠|有没有欠|欠不欠|欠没欠|是不是欠|欠费了(吗|没)|"
+                       # … or about what is happening now (这次停电, 外面在修)
+                       r"这次|这回|刚才|外面|正在",
+            # a second question in the same message starts after one of these
+            "second_question": r"(顺便|顺带|另外|还有个问题|还有一个问题|再问一?下|对了)(问一?下|问问|请问|想问)?",
+            "power_words": ["电", "户号", "度", "峰谷", "阶梯", "国网", "95598", "抄表", "跳闸", "表",
+                            "光伏", "并网", "增容", "过户", "发票", "违约金", "代扣", "营业厅", "费控", "欠费",
+                            "余额", "缴费", "充值", "预存", "户头", "户名"],
+        }
+
+    def __init__(self, config: Dict[Text, Any], search: Optional[KnowledgeSearch] = None) -> None:
+        self._service = set(config["service_intents"])
+        self._sure_service = config["sure_service"]
+        self._faq_share = config["faq_share"]
+        self._question_shaped = set(config["question_shaped_services"])
+        self._unsure_faq = config["unsure_faq"]
+        self._unsure_kg = config["unsure_kg"]
+        self._not_ours = config["not_ours_confidence"]
+        self._question = re.compile(config["question"])
+        self._request = re.compile(config["request"])
+        self._second = re.compile(config["second_question"])
+        self._power = tuple(config["power_words"])
+        self._search = search or KnowledgeSearch.from_environment(config["timeout_s"], config["retry_after_s"])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> KnowledgeRouter:
+        """Creates the component; it has nothing to train or load."""
+        return cls(config)
+
+    def process(
+        self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None
+    ) -> List[Message]:
+        """Route each message; ``tracker`` (None when parsing outside a conversation)
+        tells whether a form is waiting for an answer."""
+        form = tracker.active_loop_name if tracker is not None else None
+        for message in messages:
+            self._route(message, form)
+        return messages
+
+    def _route(self, message: Message, form: Optional[Text]) -> None:
+        intent = message.get("intent") or {}
+        name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+        text = (message.get(TEXT) or "").strip()
+        if name not in self._service and name not in ("faq", "out_of_scope"):
+            return
+        if text.startswith("/") or confidence >= 1.0:  # a button, or IntentGuard was certain
+            return
+        found = self._search.search(text)
+        if found is None:
+            return  # the services are unreachable: the classifier decides alone
+        route, reason = self._decide(message, name, confidence, text, found, form)
+        first = self._first_request(message, text) if route == "faq" else None
+        if first is not None:  # 帮我交电费 还有个问题 …: the request first, the question kept
+            route, reason = first, "a request, then a second question"
+        # The fallback reads the confidence: a faq the retriever backs is as sure as the
+        # retriever, and "not ours" decided from both signals is not a guess either.
+        backed = (route == "faq" and found["confident"]) or (route == "out_of_scope" and not found["confident"])
+        if route != name or backed:
+            _set_intent(message, route, max(confidence, found["confidence"] if route == "faq" else self._not_ours)
+                        if backed else confidence)
+        knowledge = {**found, "route": route, "reason": reason, "classified_as": name}
+        second = self._second_question(text, route, found)
+        if second:
+            knowledge["second_question"] = second
+        message.set(KNOWLEDGE, knowledge, add_to_output=True)
+
+    def _decide(self, message: Message, name: Text, confidence: float, text: Text,
+                found: Dict[Text, Any], form: Optional[Text]) -> tuple:
+        """(intent, why) for a service or faq message, given the retriever's answer."""
+        question = self.is_rule_question(text)
+        if name == "out_of_scope":
+            if not self._names_power(text):
+                return name, "nothing of the power business in it"
+            if found["confident"] and self.is_rule_question(text) and form is None:
+                return "faq", "a rule question about the power business the knowledge graph answers"
+            return name, "no rule of ours answers it"
+        if name in self._service:
+            if not (found["confident"] and question):
+                return name, "no rule answers it" if not found["confident"] else "not a question about a rule"
+            faq_share = _share(message, "faq")
+            unsure = confidence < self._sure_service and name not in self._question_shaped
+            if unsure or faq_share >= self._faq_share:
+                return "faq", "a rule question the knowledge graph answers"
+            return name, "the classifier is sure of the service"
+        # faq
+        if form is not None and not (found["confident"] and question):
+            return "inform", f"an answer to {form}'s prompt, not a clear question"
+        if found["confident"]:
+            return "faq", "the knowledge graph answers it"
+        if found["confidence"] < self._unsure_kg and confidence < self._unsure_faq and not self._names_power(text):
+            return "out_of_scope", "neither the classifier nor the knowledge graph is sure, no power word"
+        return "faq", "the classifier's faq, the knowledge graph unsure"
+
+    def _names_power(self, text: Text) -> bool:
+        return any(word in text for word in self._power)
+
+    def is_rule_question(self, text: Text) -> bool:
+        """A question about how things work, not a request or a question about one's own account."""
+        return bool(self._question.search(text)) and not self._request.search(text)
+
+    def _first_request(self, message: Message, text: Text) -> Optional[Text]:
+        """The service intent of a message that makes a request and then asks a question.
+
+        The classifier reads the whole message and the question's words often win; the
+        request said first is what the customer wants done, the question is answered too."""
+        match = self._second.search(text)
+        if match is None or match.start() == 0 or not self._request.search(text[: match.start()]):
+            return None
+        services = [r for r in message.get("intent_ranking") or [] if r.get("name") in self._service]
+        return services[0]["name"] if services else None
+
+    def _second_question(self, text: Text, route: Text, found: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
+        """The later question of a message that asks two, if the retriever answers it."""
+        match = self._second.search(text)
+        if match is None or match.start() == 0:
+            return None
+        rest = text[match.end():].strip(" ，,。、：:")
+        if len(rest) < 4 or not self._question.search(rest):
+            return None
+        second = self._search.search(rest)
+        if second is None or not (second["confident"] or self._names_power(rest)):
+            return None  # not a question of ours
+        if route != "faq":
+            return {"text": rest, **second}
+        # two rule questions: the retriever read the whole message as one, so the first
+        # is searched on its own words too (actions/faq.py answers it from them)
+        first_text = text[: match.start()].strip(" ，,。、：:")
+        first = self._search.search(first_text)
+        if first is None or first["topic"] == second["topic"]:
+            return None  # one question, said twice
+        return {"text": rest, **second, "first_question": first_text}
+
+
+def _share(message: Message, name: Text) -> float:
+    """The classifier's confidence in ``name`` (0 if it is not in the ranking)."""
+    for entry in message.get("intent_ranking") or []:
+        if entry.get("name") == name:
+            return float(entry.get("confidence") or 0.0)
+    return 0.0
+
+
+def _set_intent(message: Message, name: Text, confidence: float) -> None:
+    """Make ``name`` the intent with ``confidence``; the others share what is left, in the
+    classifier's order, so the fallback does not call a decided turn ambiguous because the
+    classifier's own first choice is still next to it."""
+    others = [r for r in message.get("intent_ranking") or [] if r.get("name") != name]
+    total = sum(float(r.get("confidence") or 0.0) for r in others) or 1.0
+    rest = max(0.0, 1.0 - confidence)
+    ranking = [{**r, "confidence": float(r.get("confidence") or 0.0) / total * rest} for r in others]
+    message.set("intent", {"name": name, "confidence": confidence}, add_to_output=True)
+    message.set("intent_ranking", [{"name": name, "confidence": confidence}, *ranking], add_to_output=True)

@@ -1,0 +1,51 @@
+"""KnowledgeRouter without the services: the classifier decides alone, and a down
+service costs one failed call, not one per turn.  Runs in the Rasa venv (the component
+imports Rasa), against a loopback port where nothing listens."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+
+from services.settings import REPO_ROOT
+
+SNIPPET = """
+import json, sys, time
+from rasa.shared.nlu.training_data.message import Message
+from bot.knowledge_router import KnowledgeRouter
+
+router = KnowledgeRouter(KnowledgeRouter.get_default_config())
+def parse(text, intent, confidence):
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": confidence},
+                            "intent_ranking": [{"name": intent, "confidence": confidence},
+                                               {"name": "faq", "confidence": 0.2}]})
+    started = time.monotonic()
+    router.process([message])
+    return {"intent": message.get("intent")["name"], "knowledge": message.get("knowledge"),
+            "seconds": time.monotonic() - started}
+print(json.dumps([parse("晚交电费要交多少违约金", "forecast_bill", 0.6),
+                  parse("欠费多久会停电", "faq", 0.2),
+                  parse("查下电费 顺便问下过户要什么材料", "query_bill", 0.7)]))
+"""
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_without_the_services_the_classifier_decides_alone() -> None:
+    result = subprocess.run(
+        [str(REPO_ROOT / ".venv-rasa" / "bin" / "python"), "-c", SNIPPET],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
+             "POWERDESK_SERVICES_URL": f"http://127.0.0.1:{closed_port()}"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    late_fee, unsure_faq, two_questions = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [late_fee["intent"], unsure_faq["intent"], two_questions["intent"]] == ["forecast_bill", "faq", "query_bill"]
+    assert all(parse["knowledge"] is None for parse in (late_fee, unsure_faq, two_questions))
+    # after the first failure the retriever is not asked again for a while: no second wait
+    assert unsure_faq["seconds"] < 0.05 and two_questions["seconds"] < 0.05
