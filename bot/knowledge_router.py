@@ -45,6 +45,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu_components import set_intent
+
 log = logging.getLogger(__name__)
 
 KNOWLEDGE = "knowledge"
@@ -193,7 +195,7 @@ class KnowledgeRouter(GraphComponent):
         # retriever, and "not ours" decided from both signals is not a guess either.
         backed = (route == "faq" and found["confident"]) or (route == "out_of_scope" and not found["confident"])
         if route != name or backed:
-            _set_intent(message, route, max(confidence, found["confidence"] if route == "faq" else self._not_ours)
+            set_intent(message, route, max(confidence, found["confidence"] if route == "faq" else self._not_ours)
                         if backed else confidence)
         knowledge = {**found, "route": route, "reason": reason, "classified_as": name}
         second = self._second_question(text, route, found)
@@ -274,15 +276,3 @@ def _share(message: Message, name: Text) -> float:
         if entry.get("name") == name:
             return float(entry.get("confidence") or 0.0)
     return 0.0
-
-
-def _set_intent(message: Message, name: Text, confidence: float) -> None:
-    """Make ``name`` the intent with ``confidence``; the others share what is left, in the
-    classifier's order, so the fallback does not call a decided turn ambiguous because the
-    classifier's own first choice is still next to it."""
-    others = [r for r in message.get("intent_ranking") or [] if r.get("name") != name]
-    total = sum(float(r.get("confidence") or 0.0) for r in others) or 1.0
-    rest = max(0.0, 1.0 - confidence)
-    ranking = [{**r, "confidence": float(r.get("confidence") or 0.0) / total * rest} for r in others]
-    message.set("intent", {"name": name, "confidence": confidence}, add_to_output=True)
-    message.set("intent_ranking", [{"name": name, "confidence": confidence}, *ranking], add_to_output=True)

@@ -15,6 +15,7 @@ changes; these components run at inference only and take effect without retraini
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -254,15 +255,15 @@ class IntentGuard(GraphComponent):
             intent = (message.get("intent") or {}).get("name")
             text = message.get(TEXT) or ""
             if is_danger(text):  # danger first, however it is worded or asked
-                self._set_intent(message, "report_outage", certain=True)
+                set_intent(message, "report_outage", 1.0)
             elif ticket_id_in(text):  # a repair ticket's id: its progress
-                self._set_intent(message, "query_outage", certain=True)
+                set_intent(message, "query_outage", 1.0)
             elif intent in ("ask_tariff", "forecast_bill") and self._feed_in.search(text):
-                self._set_intent(message, "faq", certain=True)
+                set_intent(message, "faq", 1.0)
             elif intent == "complain" and self._denied.search(text):
                 self._take_next(message, exclude={"complain"})
             elif (intent in self._service or intent == "out_of_scope") and self._names_only_foreign(text):
-                self._set_intent(message, "out_of_scope", certain=True)
+                set_intent(message, "out_of_scope", 1.0)
             elif intent == "out_of_scope" and self._names_our_business(text):
                 self._take_next(message, exclude={"out_of_scope", "nlu_fallback"})
         return messages
@@ -279,16 +280,21 @@ class IntentGuard(GraphComponent):
             stripped = stripped.replace(word, "")
         return not any(word in stripped for word in self._power)
 
-    @staticmethod
-    def _set_intent(message: Message, name: Text, certain: bool = False) -> None:
-        confidence = 1.0 if certain else (message.get("intent") or {}).get("confidence") or 1.0
-        ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != name]
-        message.set("intent", {"name": name, "confidence": confidence}, add_to_output=True)
-        message.set("intent_ranking", [{"name": name, "confidence": confidence}, *ranking], add_to_output=True)
-
     def _take_next(self, message: Message, exclude: set) -> None:
         ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") not in exclude]
         if ranking:
             message.set("intent", {"name": ranking[0]["name"], "confidence": ranking[0].get("confidence")},
                         add_to_output=True)
             message.set("intent_ranking", ranking, add_to_output=True)
+
+
+def set_intent(message: Message, name: Text, confidence: float) -> None:
+    """Make ``name`` the intent with ``confidence``; the others share what is left, in the
+    classifier's order, so the fallback does not call a decided turn ambiguous because the
+    classifier's own first choice is still next to it."""
+    others = [r for r in message.get("intent_ranking") or [] if r.get("name") != name]
+    total = sum(float(r.get("confidence") or 0.0) for r in others) or 1.0
+    rest = max(0.0, 1.0 - confidence)
+    ranking = [{**r, "confidence": float(r.get("confidence") or 0.0) / total * rest} for r in others]
+    message.set("intent", {"name": name, "confidence": confidence}, add_to_output=True)
+    message.set("intent_ranking", [{"name": name, "confidence": confidence}, *ranking], add_to_output=True)

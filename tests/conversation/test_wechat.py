@@ -10,11 +10,13 @@ it shows that de-duplication holds across processes.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import httpx
@@ -256,15 +258,30 @@ def test_a_late_reply_is_success_at_once_then_arrives_through_the_outbox(stack: 
     assert len(wechat_api.sent_to(user.open_id)) == 1 and user.stored() == ["我想查一下电费"]
 
 
-def test_a_retry_on_another_gateway_process_starts_no_second_turn(wechat: WeChat, slow_gateway: str) -> None:
+@contextmanager
+def action_server_paused(stack: Stack) -> Iterator[None]:
+    """The action server frozen (SIGSTOP to its process group) for a moment: a turn then
+    waits at the gateway's action-server check, so the test acts while it is surely in
+    flight instead of racing a turn that takes some 50 ms."""
+    group = next(p for p in stack.processes if p.name == "actions").popen.pid  # its own session
+    os.killpg(group, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.killpg(group, signal.SIGCONT)
+
+
+def test_a_retry_on_another_gateway_process_starts_no_second_turn(wechat: WeChat, slow_gateway: str,
+                                                                   stack: Stack) -> None:
     wechat.say("你好")
     body = wechat.text_xml("帮我查一下电费")
     key = parse_xml(body).findtext("MsgId")
     other_process = WeChat(wechat.settings, slow_gateway, wechat.open_id)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        first = pool.submit(wechat.push, body, client=httpx.Client(base_url=wechat.client.base_url, timeout=30))
-        wait_until_claimed(key)
-        retry = other_process.push(body)  # not ready within its 10 ms: "success", and no turn of its own
+        with action_server_paused(stack):  # the first turn waits at the gateway's action-server check
+            first = pool.submit(wechat.push, body, client=httpx.Client(base_url=wechat.client.base_url, timeout=30))
+            wait_until_claimed(key)
+            retry = other_process.push(body)  # not ready within its 10 ms: "success", and no turn of its own
         assert retry.text == "success"
         assert "户号" in wechat.content(first.result())  # the first process still answers in time
     assert wechat.stored() == ["你好", "帮我查一下电费"]

@@ -5,6 +5,7 @@ import pytest
 
 from actions.bill import named_first, question_focus
 from actions.tariff import stated_usage_this_year
+from services.billing.schemas import OwedBill
 
 
 @pytest.mark.parametrize("text,focus", [
@@ -25,7 +26,7 @@ def test_usage_stated_for_the_year() -> None:
 
 
 def test_the_bill_whose_amount_the_customer_named_comes_first() -> None:
-    bills = [{"period": "2026-09", "amount_due": "50.20", "total_amount": "48.00"},
-             {"period": "2026-10", "amount_due": "189.30", "total_amount": "180.00"}]
-    assert [b["period"] for b in named_first(bills, "欠的189是怎么回事")] == ["2026-10", "2026-09"]
-    assert [b["period"] for b in named_first(bills, "欠多少")] == ["2026-09", "2026-10"]
+    bills = [OwedBill(period="2026-09", amount_due="50.20", total_amount="48.00", late_fee="2.20", due_date="2026-10-25"),
+             OwedBill(period="2026-10", amount_due="189.30", total_amount="180.00", late_fee="9.30", due_date="2026-11-25")]
+    assert [b.period for b in named_first(bills, "欠的189是怎么回事")] == ["2026-10", "2026-09"]
+    assert [b.period for b in named_first(bills, "欠多少")] == ["2026-09", "2026-10"]
