@@ -34,7 +34,7 @@ from services.outage.triage import is_danger, kind_of, ticket_id_in
 from services.textnorm import parse_phone
 
 PLACE_WORDS = re.compile(r"路|街|道|巷|弄|号|村|镇|乡|区|县|市|小区|花园|苑|栋|幢|单元|楼|大厦|广场")
-METER_DARK = re.compile(r"黑屏|不亮|没显示|没有显示|灭了|没反应|黑的|没电")
+METER_DARK = re.compile(r"黑屏|黑了|黑着|不亮|没显示|没有显示|灭了|没反应|黑的|没电")
 METER_LIT = re.compile(r"亮着|有显示|亮的|正常|有数字|在走|有电")
 PHONE_PROMPT = "contact_mobile"
 # The contact_mobile slot's value when the customer picked the account's own mobile: the
@@ -100,9 +100,10 @@ class ValidateOutageForm(FormValidationAction):
         return turn.slots_from({"outage_kind": kind_of(turn.text(tracker))})
 
     async def extract_meter_dark(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        text = turn.text(tracker)  # asked: 电表屏幕是黑的吗？ or told up front (电表黑屏 总闸没跳)
         if not self._asked(tracker, "meter_dark"):
-            return {}
-        text = turn.text(tracker)  # asked: 电表屏幕是黑的吗？
+            told = turn.is_fresh(tracker) and tracker.get_slot("meter_dark") is None and "电表" in text
+            return {"meter_dark": True} if told and METER_DARK.search(text) and not METER_LIT.search(text) else {}
         if METER_DARK.search(text) or (turn.intent(tracker) == "affirm" and not METER_LIT.search(text)):
             return {"meter_dark": True}
         if METER_LIT.search(text) or turn.intent(tracker) == "deny":

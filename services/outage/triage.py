@@ -27,7 +27,7 @@ AREA = re.compile(r"小区|整片|一片|这片|片区|整条街|一条街|整�
                   r"大家都|都停|全都停|路灯")
 # A repair ticket's id as a customer types or reads it: QX20261202-0001, qx 20261202 0001.
 TICKET_ID = re.compile(r"QX\s*\d{8}\s*-?\s*\d{4}", re.IGNORECASE)
-HOUSEHOLD = re.compile(r"只有我家|就我家|我一家|邻居.{0,4}(有电|都有|正常)|别人家.{0,3}有电|单我家|只我家")
+HOUSEHOLD = re.compile(r"(只有|就|只)(我|我们)(一)?家|我们?一家|我家一户|邻居.{0,4}(有电|都有|正常)|别人家.{0,3}有电|单我家|只我家")
 
 
 def ticket_id_in(text: str) -> str | None:

@@ -91,6 +91,17 @@ def test_a_dark_meter_opens_a_ticket_and_a_second_report_returns_it(customer: Cu
     assert len(tickets_of(outage, customer)) == 1
 
 
+def test_the_form_takes_what_a_customer_types_instead_of_the_buttons(customer: Customer, outage: httpx.Client) -> None:
+    customer.say("家里没电了 就我们一家")  # the reach told up front: not asked again
+    assert "电表" in Customer.text_of(customer.say("拱墅区湖墅南路177号"))
+    assert "手机号" in Customer.text_of(customer.say("空开没跳 电表也黑了"))  # typed, not the 电表黑屏 button
+    text = Customer.text_of(customer.say(MOBILE))
+    [ticket] = tickets_of(outage, customer)
+    assert ticket["kind"] == "household" and ticket["id"] in text
+    progress = Customer.text_of(customer.say("现在修到哪了"))
+    assert ticket["id"] in progress and "已受理" in progress
+
+
 def test_a_building_under_a_planned_outage_gets_it_and_no_ticket(
     stack: Stack, customer: Customer, outage: httpx.Client
 ) -> None:
