@@ -44,8 +44,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def outcomes() -> dict:
-    if not RASA_PYTHON.exists():
-        pytest.skip("no .venv-rasa (make setup)")
+    assert RASA_PYTHON.exists(), "no .venv-rasa: make test builds it (make setup) before the tests"
     env = {**os.environ, "PYTHONPATH": str(SITE)}
     done = subprocess.run([str(RASA_PYTHON), "-c", CHECK], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
