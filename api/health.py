@@ -40,9 +40,11 @@ async def any_ok(urls) -> bool:
 
 
 async def action_servers_up(settings: Settings) -> bool:
-    """At least one action server answers.  The turn pipeline asks it beside every turn:
-    with the action servers down, Rasa still answers (its default fallback, once a form or
-    a custom action fails), and that answer must not pass for the bot's."""
+    """At least one action server answers.  The turn pipeline asks it before every turn
+    (so a form is never half-run into a dead action server) and again beside it (one that
+    died during the turn): with the action servers down, Rasa still answers (its default
+    fallback, once a form or a custom action fails), and that answer must not pass for the
+    bot's."""
     return await any_ok(f"{url}/health" for url in settings.action_servers)
 
 
