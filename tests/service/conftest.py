@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 
 from api.errors import install_error_handlers
 from services.billing.seed import seed
+from services.outage.seed import demo_addresses
 from services.db import engine_for, session_scope
 from services.settings import get_settings
 from tests.postgres import PostgresServer
@@ -169,3 +170,15 @@ def readonly_outage_client(shared_db_url: str) -> Iterator[TestClient]:
 def readonly_forecast_client(shared_db_url: str) -> Iterator[TestClient]:
     """A client of the forecast (and billing) routes on the shared database."""
     yield from authorized_client(make_app(shared_db_url, ("billing", "forecast")))
+
+
+def demo_address_texts(db_url: str) -> dict[str, str]:
+    """The demo accounts' addresses as written, by 户号 (the seeded outages are around them)."""
+    with session_scope(db_url) as session:
+        return {no: address.raw for no, address in demo_addresses(session).items()}
+
+
+@pytest.fixture
+def demo(db_url: str) -> dict[str, str]:
+    """The demo accounts' addresses on the test's fresh database."""
+    return demo_address_texts(db_url)

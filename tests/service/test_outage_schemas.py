@@ -9,10 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services_client as svc
 from actions.outage import ActionQueryOutage
-from services.db import session_scope
 from services.outage import schemas
-from services.outage.seed import demo_addresses
 from tests.responses import texts
+from tests.service.conftest import demo_address_texts
 from tests.service.test_actions import tracker
 from tests.service.test_outage_notify import conversation
 
@@ -22,9 +21,7 @@ COVERED_NOW, UPCOMING, FAULT, UNCOVERED = "3300000001", "3300000002", "330000000
 
 @pytest.fixture(scope="session")
 def addresses(shared_db_url: str) -> dict[str, str]:
-    """The demo accounts' addresses as written (the seeded outages are around them)."""
-    with session_scope(shared_db_url) as session:
-        return {no: address.raw for no, address in demo_addresses(session).items()}
+    return demo_address_texts(shared_db_url)
 
 
 def same_json(model: type[schemas.Contract], body: dict) -> schemas.Contract:
@@ -59,7 +56,7 @@ def test_the_read_routes_json_validates_against_their_models(readonly_outage_cli
     assert "****" in contact.mobile and contact.mobile.endswith(contact.mobile_last4)
 
 
-def test_a_report_and_a_restore_notice_validate_against_their_models(outage_client, db_url) -> None:
+def test_a_report_and_a_restore_notice_validate_against_their_models(outage_client, db_url, demo) -> None:
     created = outage_client.post(f"{BASE}/reports", json={"address": "杭州市西湖区文三路188号", "kind": "household",
                                                            "contact_mobile": "13812345678", "conversation_id": "c-1"})
     assert created.status_code == 201, created.text
@@ -67,9 +64,8 @@ def test_a_report_and_a_restore_notice_validate_against_their_models(outage_clie
     assert result.case == "created" and result.ticket.promised_arrival.average_minutes > 0
     moved = outage_client.post(f"{BASE}/tickets/{result.ticket.id}/status", json={"status": "dispatched"})
     assert same_json(schemas.TicketView, moved.json()).status == "dispatched"
-    with session_scope(db_url) as session:
-        address = demo_addresses(session)[COVERED_NOW].raw
-    planned_id = outage_client.get(f"{BASE}/reports/check", params={"address": address}).json()["planned_outage"]["id"]
+    planned_id = outage_client.get(f"{BASE}/reports/check",
+                                   params={"address": demo[COVERED_NOW]}).json()["planned_outage"]["id"]
     notice = outage_client.post(f"{BASE}/restore-notices", json={"conversation_id": conversation(db_url),
                                                                  "planned_outage_id": planned_id})
     assert same_json(schemas.RestoreNoticeView, notice.json()).subject == planned_id
