@@ -99,6 +99,11 @@ def parsed(model: type[Model], answer: Any, what: str) -> Model:
         raise ServiceFailed(502, "contract_violation", BUSY_ZH) from exc
 
 
+async def answer(model: type[Model], what: str, method: str, path: str, **kwargs: Any) -> Model:
+    """One call (:func:`call`) whose answer is parsed into its contract's ``model``."""
+    return parsed(model, await call(method, path, **kwargs), what)
+
+
 # Billing ----------------------------------------------------------------------------
 
 async def verify_identity(account_no: str, phone_last4: str, client: str | None = None) -> IdentityCheck:
@@ -189,36 +194,36 @@ async def estimate_cost(province: str, kwh: int, month: str, account_no: str | N
 async def check_outage(address: str, kind: str) -> ReportResult:
     """What a report of ``address`` would become (a covering planned outage or known
     fault, an open ticket, or none), creating nothing."""
-    answer = await call("GET", "/outage/reports/check", params={"address": address, "kind": kind})
-    return parsed(ReportResult, answer, "outage check")
+    return await answer(ReportResult, "outage check", "GET", "/outage/reports/check",
+                        params={"address": address, "kind": kind})
 
 
 async def report_outage(report: dict[str, Any]) -> ReportResult:
     """File a report (the body of ``POST /outage/reports``); the service decides what it becomes."""
-    return parsed(ReportResult, await call("POST", "/outage/reports", json=report), "outage report")
+    return await answer(ReportResult, "outage report", "POST", "/outage/reports", json=report)
 
 
 async def outage_ticket(ticket_id: str) -> TicketView:
-    return parsed(TicketView, await call("GET", f"/outage/tickets/{ticket_id}"), "outage ticket")
+    return await answer(TicketView, "outage ticket", "GET", f"/outage/tickets/{ticket_id}")
 
 
 async def planned_outages(address: str, when: str) -> PlannedOutageList:
     """The planned outages at ``address`` on the days the customer's words ``when`` name."""
-    answer = await call("GET", "/outage/planned", params={"address": address, "when": when})
-    return parsed(PlannedOutageList, answer, "planned outages")
+    return await answer(PlannedOutageList, "planned outages", "GET", "/outage/planned",
+                        params={"address": address, "when": when})
 
 
 async def subscribe_restore_notice(notice: dict[str, Any]) -> RestoreNoticeView:
     """Store the customer's wish to be told when power is back (once per conversation and outage)."""
-    return parsed(RestoreNoticeView, await call("POST", "/outage/restore-notices", json=notice), "restore notice")
+    return await answer(RestoreNoticeView, "restore notice", "POST", "/outage/restore-notices", json=notice)
 
 
 async def account_contact(account_no: str) -> AccountContactView:
     """The verified account's address and masked mobile, offered in the outage form."""
-    return parsed(AccountContactView, await call("GET", f"/outage/accounts/{account_no}/contact"), "account contact")
+    return await answer(AccountContactView, "account contact", "GET", f"/outage/accounts/{account_no}/contact")
 
 
 # Forecasting ------------------------------------------------------------------------
 
 async def forecast(account_no: str) -> Forecast:
-    return parsed(Forecast, await call("GET", f"/forecast/{account_no}"), "forecast")
+    return await answer(Forecast, "forecast", "GET", f"/forecast/{account_no}")
