@@ -18,6 +18,7 @@ from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply
 from actions.replies import HANDOFF_BUTTON, month_zh, part, tier_name
 from actions.tariff import ActionAskTariff
+from services.forecasting.schemas import AnnualTierTip, Forecast, SavingTip
 
 
 class ValidateForecastForm(IdentityFormValidation):
@@ -32,31 +33,31 @@ class ValidateForecastForm(IdentityFormValidation):
         return await super().required_slots(domain_slots, dispatcher, tracker, domain)
 
 
-def compared_text(forecast: dict, channel: str | None) -> str:
+def compared_text(forecast: Forecast, channel: str | None) -> str:
     """utter_forecast's ``compared``: the forecast against the same month last year."""
-    compared = forecast.get("compared_to_last_year") or {}
-    change = compared.get("amount_change_percent")
-    if change is None:
+    compared = forecast.compared_to_last_year
+    if compared is None or compared.amount_change_percent is None:
         return ""
-    month = month_zh(compared["month"])
+    change = compared.amount_change_percent
+    month = month_zh(compared.month)
     if abs(change) < 1:
         return part("utter_part_forecast_as_last_year", channel, month=month)
     return part("utter_part_forecast_above_last_year" if change > 0 else "utter_part_forecast_below_last_year",
                 channel, month=month, percent=f"{abs(change):.0f}")
 
 
-def say_tip(dispatcher: CollectingDispatcher, tip: dict | None) -> None:
-    if not tip:
+def say_tip(dispatcher: CollectingDispatcher, tip: SavingTip | None) -> None:
+    if tip is None:
         return
-    if tip["kind"] == "annual_tier":
-        dispatcher.utter_message(response="utter_forecast_tip_tier", tier=tier_name(tip["tier"]),
-                                 kwh_to_next=tip["kwh_to_next_tier"], next_tier=tier_name(tip["next_tier"]),
-                                 next_price=tip["next_tier_price"])
-    elif float(tip["saving_with_time_of_use"]) > 0:
-        dispatcher.utter_message(response="utter_forecast_tip_tou_saves", saving=tip["saving_with_time_of_use"])
+    if isinstance(tip, AnnualTierTip):
+        dispatcher.utter_message(response="utter_forecast_tip_tier", tier=tier_name(tip.tier),
+                                 kwh_to_next=tip.kwh_to_next_tier, next_tier=tier_name(tip.next_tier),
+                                 next_price=tip.next_tier_price)
+    elif float(tip.saving_with_time_of_use) > 0:
+        dispatcher.utter_message(response="utter_forecast_tip_tou_saves", saving=tip.saving_with_time_of_use)
     else:
         dispatcher.utter_message(response="utter_forecast_tip_tou_costs",
-                                 extra=f"{abs(float(tip['saving_with_time_of_use'])):.2f}")
+                                 extra=f"{abs(float(tip.saving_with_time_of_use)):.2f}")
 
 
 class ActionForecastBill(Action):
@@ -72,12 +73,12 @@ class ActionForecastBill(Action):
             locked_reply(dispatcher, tracker, account_no)
             return [SlotSet("account_no", None), *reset]
         try:
-            forecast = await svc.call("GET", f"/forecast/{account_no}")
+            forecast = await svc.forecast(account_no)
         except (svc.ServiceUnavailable, svc.ServiceFailed):
             dispatcher.utter_message(response="utter_forecast_unavailable", buttons=[HANDOFF_BUTTON])
             return reset
-        dispatcher.utter_message(response="utter_forecast", month=month_zh(forecast["month"]), kwh=forecast["kwh"],
-                                 amount=forecast["amount"], low=forecast["amount_low"], high=forecast["amount_high"],
+        dispatcher.utter_message(response="utter_forecast", month=month_zh(forecast.month), kwh=forecast.kwh,
+                                 amount=forecast.amount, low=forecast.amount_low, high=forecast.amount_high,
                                  compared=compared_text(forecast, tracker.get_slot("channel")))
-        say_tip(dispatcher, forecast.get("saving_tip"))
+        say_tip(dispatcher, forecast.saving_tip)
         return reset

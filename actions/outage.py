@@ -30,6 +30,7 @@ from actions import form_turn as turn
 from actions import services_client as svc
 from actions.handoff import hand_over
 from actions.replies import HANDOFF_BUTTON, days_zh, time_zh
+from services.outage.schemas import AccountContactView, ReportResult
 from services.outage.triage import is_danger, kind_of, ticket_id_in
 from services.textnorm import parse_phone
 
@@ -118,10 +119,10 @@ class ValidateOutageForm(FormValidationAction):
         return {"contact_mobile": turn.entity(tracker, "phone") or parse_phone(turn.text(tracker)) or turn.text(tracker)}
 
     async def validate_outage_address(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return {"outage_address": value, "outage_cover": await covering(value, tracker.get_slot("outage_kind"))}
+        return {"outage_address": value, "outage_cover": cover_slot(await covering(value, tracker.get_slot("outage_kind")))}
 
     async def validate_outage_kind(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return {"outage_kind": value, "outage_cover": await covering(tracker.get_slot("outage_address"), value)}
+        return {"outage_kind": value, "outage_cover": cover_slot(await covering(tracker.get_slot("outage_address"), value))}
 
     async def validate_contact_mobile(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value == ACCOUNT_MOBILE and tracker.get_slot("verified_account"):
@@ -132,13 +133,13 @@ class ValidateOutageForm(FormValidationAction):
         return {"contact_mobile": mobile}
 
 
-async def account_contact(tracker: Tracker) -> dict | None:
+async def account_contact(tracker: Tracker) -> AccountContactView | None:
     """The verified account's address and masked mobile (services/outage/contact.py), or None."""
     account_no = tracker.get_slot("verified_account")
     if not account_no:
         return None
     try:
-        return await svc.call("GET", f"/outage/accounts/{account_no}/contact")
+        return await svc.account_contact(account_no)
     except (svc.ServiceUnavailable, svc.ServiceFailed):
         return None  # asked without the offer, as for anyone
 
@@ -151,8 +152,8 @@ class ActionAskOutageAddress(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         contact = await account_contact(tracker)
-        buttons = [{"title": contact["address"], "payload": "/inform" + json.dumps({"address": contact["address"]},
-                                                                                  ensure_ascii=False)}] if contact else []
+        buttons = [{"title": contact.address, "payload": "/inform" + json.dumps({"address": contact.address},
+                                                                                ensure_ascii=False)}] if contact else []
         dispatcher.utter_message(response="utter_ask_outage_address", buttons=buttons)
         return []
 
@@ -165,25 +166,36 @@ class ActionAskContactMobile(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         contact = await account_contact(tracker)
-        buttons = [{"title": f"用尾号{contact['mobile_last4']}的手机", "payload": ACCOUNT_MOBILE_BUTTON}] if contact else []
+        buttons = [{"title": f"用尾号{contact.mobile_last4}的手机", "payload": ACCOUNT_MOBILE_BUTTON}] if contact else []
         dispatcher.utter_message(response="utter_ask_contact_mobile", buttons=buttons)
         return []
 
 
-async def covering(address: str | None, kind: str | None) -> dict | None:
+async def covering(address: str | None, kind: str | None) -> ReportResult | None:
     """A whole building or area dark: the planned outage or known fault that covers the
     address, if any (asked of the service before a contact mobile is)."""
     if not address or kind not in ("building", "area"):
         return None
     try:
-        found = await svc.call("GET", "/outage/reports/check", params={"address": address, "kind": kind})
+        found = await svc.check_outage(address, kind)
     except (svc.ServiceUnavailable, svc.ServiceFailed):
         return None  # the report itself will ask again
-    return found if found.get("case") in ("planned_outage", "known_fault") else None
+    return found if found.case in ("planned_outage", "known_fault") else None
 
 
-def restore_zh(moment: str | None) -> str:
-    return time_zh(datetime.fromisoformat(moment)) if moment else "尽快"
+def cover_slot(found: ReportResult | None) -> dict | None:
+    """The ``outage_cover`` slot's value: the covering answer as its JSON (a slot holds JSON)."""
+    return found.model_dump(mode="json") if found else None
+
+
+def cover_of(tracker: Tracker) -> ReportResult | None:
+    """The planned outage or known fault the form found, read back from its slot."""
+    found = tracker.get_slot("outage_cover")
+    return ReportResult.model_validate(found) if found else None
+
+
+def restore_zh(moment: datetime | None) -> str:
+    return time_zh(moment) if moment else "尽快"
 
 
 class ActionSubmitOutage(Action):
@@ -200,7 +212,7 @@ class ActionSubmitOutage(Action):
 
     @staticmethod
     async def _submit(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
-        cover = tracker.get_slot("outage_cover")
+        cover = cover_of(tracker)
         if cover:
             say_covered(dispatcher, cover)
             return []
@@ -209,7 +221,7 @@ class ActionSubmitOutage(Action):
             dispatcher.utter_message(response="utter_outage_behind_meter", buttons=[HANDOFF_BUTTON])
             return []
         try:
-            result = await svc.call("POST", "/outage/reports", json={
+            result = await svc.report_outage({
                 "address": tracker.get_slot("outage_address"), "kind": tracker.get_slot("outage_kind"),
                 "contact_mobile": None if mobile == ACCOUNT_MOBILE else mobile,
                 "contact_from_account": mobile == ACCOUNT_MOBILE, "conversation_id": tracker.sender_id,
@@ -218,35 +230,37 @@ class ActionSubmitOutage(Action):
         except (svc.ServiceUnavailable, svc.ServiceFailed):
             dispatcher.utter_message(response="utter_outage_unavailable", buttons=[HANDOFF_BUTTON])
             return []
-        if result["case"] in ("planned_outage", "known_fault"):
+        if result.case in ("planned_outage", "known_fault"):
             say_covered(dispatcher, result)
-            return [SlotSet("outage_cover", result)]
-        ticket = result["ticket"]
-        promise = ticket["promised_arrival"]
-        response = "utter_outage_ticket_created" if result["case"] == "created" else "utter_outage_ticket_existing"
-        buttons = [{"title": "查询进度", "payload": f"查询工单{ticket['id']}的进度"}]
-        dispatcher.utter_message(response=response, ticket_id=ticket["id"], area_type=promise["area_type_zh"],
-                                 minutes=promise["average_minutes"], status=ticket["status_zh"], buttons=buttons)
-        return [SlotSet("last_ticket", ticket["id"])]
+            return [SlotSet("outage_cover", cover_slot(result))]
+        ticket = result.ticket
+        if ticket is None:  # "none" is the check's answer only: a report always ends in one of the above
+            dispatcher.utter_message(response="utter_outage_unavailable", buttons=[HANDOFF_BUTTON])
+            return []
+        promise = ticket.promised_arrival
+        response = "utter_outage_ticket_created" if result.case == "created" else "utter_outage_ticket_existing"
+        buttons = [{"title": "查询进度", "payload": f"查询工单{ticket.id}的进度"}]
+        dispatcher.utter_message(response=response, ticket_id=ticket.id, area_type=promise.area_type_zh,
+                                 minutes=promise.average_minutes, status=ticket.status_zh, buttons=buttons)
+        return [SlotSet("last_ticket", ticket.id)]
 
 
-def say_covered(dispatcher: CollectingDispatcher, found: dict) -> None:
+def say_covered(dispatcher: CollectingDispatcher, found: ReportResult) -> None:
     """The planned outage or known fault that answers the report, then the offer to be
     told when power is back (ActionRestoreNotice takes the answer)."""
     _say_cover(dispatcher, found)
     dispatcher.utter_message(response=RESTORE_OFFER, buttons=RESTORE_BUTTONS)
 
 
-def _say_cover(dispatcher: CollectingDispatcher, found: dict) -> None:
-    if found.get("planned_outage"):
-        planned = found["planned_outage"]
-        dispatcher.utter_message(response="utter_outage_planned", reason=planned["reason"],
-                                 start=time_zh(datetime.fromisoformat(planned["starts_at"])),
-                                 end=time_zh(datetime.fromisoformat(planned["ends_at"])))
-    else:
-        fault = found["fault"]
-        dispatcher.utter_message(response="utter_outage_known_fault", area=fault["area"], status=fault["status_zh"],
-                                 restore=restore_zh(fault.get("expected_restore_at")))
+def _say_cover(dispatcher: CollectingDispatcher, found: ReportResult) -> None:
+    if found.planned_outage:
+        planned = found.planned_outage
+        dispatcher.utter_message(response="utter_outage_planned", reason=planned.reason,
+                                 start=time_zh(planned.starts_at), end=time_zh(planned.ends_at))
+    elif found.fault:
+        fault = found.fault
+        dispatcher.utter_message(response="utter_outage_known_fault", area=fault.area, status=fault.status_zh,
+                                 restore=restore_zh(fault.expected_restore_at))
 
 
 class ActionRestoreNotice(Action):
@@ -258,18 +272,17 @@ class ActionRestoreNotice(Action):
         return "action_restore_notice"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        cover = tracker.get_slot("outage_cover")
+        cover = cover_of(tracker)
         if turn.last_bot_response(tracker) != RESTORE_OFFER or not cover:
             dispatcher.utter_message(response="utter_ack")
             return []
         if turn.intent(tracker) != "affirm":
             dispatcher.utter_message(response="utter_restore_notice_declined")
             return []
-        subject = ({"ticket_id": cover["fault"]["id"]} if cover.get("fault")
-                   else {"planned_outage_id": cover["planned_outage"]["id"]})
+        subject = {"ticket_id": cover.fault.id} if cover.fault else {"planned_outage_id": cover.planned_outage.id}
         mobile = tracker.get_slot("contact_mobile")
         try:
-            await svc.call("POST", "/outage/restore-notices", json={
+            await svc.subscribe_restore_notice({
                 "conversation_id": tracker.sender_id, **subject,
                 "contact_mobile": mobile if mobile and mobile != ACCOUNT_MOBILE else None})
         except svc.ServiceFailed as failed:
@@ -298,7 +311,7 @@ class ActionQueryOutage(Action):
                 return await self._progress(dispatcher, ticket_id or tracker.get_slot("last_ticket"))
             if address:
                 return await self._planned(dispatcher, address, turn.text(tracker)[:200])
-        except svc.ServiceUnavailable:
+        except (svc.ServiceUnavailable, svc.ServiceFailed):
             dispatcher.utter_message(response="utter_outage_unavailable", buttons=[HANDOFF_BUTTON])
             return []
         dispatcher.utter_message(response="utter_ask_outage_query")
@@ -307,31 +320,34 @@ class ActionQueryOutage(Action):
     @staticmethod
     async def _progress(dispatcher: CollectingDispatcher, ticket_id: str) -> list[dict[str, Any]]:
         try:
-            ticket = await svc.call("GET", f"/outage/tickets/{ticket_id}")
-        except svc.ServiceFailed:
+            ticket = await svc.outage_ticket(ticket_id)
+        except svc.ServiceFailed as failed:
+            if not failed.refused:
+                raise  # the service's own fault: the customer hears it is unavailable
             dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=ticket_id)
             return []
-        latest = ticket["history"][-1]
-        dispatcher.utter_message(response="utter_ticket_progress", ticket_id=ticket["id"], status=ticket["status_zh"],
-                                 at=time_zh(datetime.fromisoformat(latest["at"])),
-                                 note=f"（{latest['note']}）" if latest.get("note") else "")
-        return [SlotSet("last_ticket", ticket["id"])]
+        latest = ticket.history[-1]
+        dispatcher.utter_message(response="utter_ticket_progress", ticket_id=ticket.id, status=ticket.status_zh,
+                                 at=time_zh(latest.at), note=f"（{latest.note}）" if latest.note else "")
+        return [SlotSet("last_ticket", ticket.id)]
 
     @staticmethod
     async def _planned(dispatcher: CollectingDispatcher, address: str, words: str) -> list[dict[str, Any]]:
         """The planned outages at ``address`` on the days the customer's ``words`` name
         (明天, 下周, 这两天 …; the service reads them), else in the coming week."""
         try:
-            found = await svc.call("GET", "/outage/planned", params={"address": address, "when": words})
-        except svc.ServiceFailed:  # an address the service cannot place: nothing is planned there
+            found = await svc.planned_outages(address, words)
+        except svc.ServiceFailed as failed:
+            if not failed.refused:
+                raise  # the service's own fault: the customer hears it is unavailable
+            # an address the service cannot place: nothing is planned there
             dispatcher.utter_message(response="utter_no_planned_outage", address=address, period="近期")
             return []
-        period = days_zh(found["date_from"], found["date_to"], found["days_named"])
-        outages = found["planned_outages"]
+        period = days_zh(found.date_from, found.date_to, found.days_named)
+        outages = found.planned_outages
         if not outages:
             dispatcher.utter_message(response="utter_no_planned_outage", address=address, period=period)
             return []
-        lines = "\n".join(f"{time_zh(datetime.fromisoformat(p['starts_at']))}至{time_zh(datetime.fromisoformat(p['ends_at']))}"
-                          f"，{p['area_name']}，{p['reason']}" for p in outages[:3])
+        lines = "\n".join(f"{time_zh(p.starts_at)}至{time_zh(p.ends_at)}，{p.area_name}，{p.reason}" for p in outages[:3])
         dispatcher.utter_message(response="utter_planned_outages", address=address, period=period, outages=lines)
         return []

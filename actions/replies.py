@@ -15,7 +15,7 @@ the voice channel then speaks), and the joining of pieces.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -82,12 +82,11 @@ def time_zh(moment: datetime) -> str:
     return f"{local.month}月{local.day}日{local:%H:%M}"
 
 
-def days_zh(first: str, last: str, named: bool) -> str:
+def days_zh(first_day: date, last_day: date, named: bool) -> str:
     """The days a listing covers, as said to the customer: "12月4日", "12月7日至12月13日",
     or "近期" when the customer named no days (the service's default window)."""
     if not named:
         return "近期"
-    first_day, last_day = (datetime.fromisoformat(d) for d in (first, last))
     if first_day == last_day:
         return f"{first_day.month}月{first_day.day}日"
     return f"{first_day.month}月{first_day.day}日至{last_day.month}月{last_day.day}日"

@@ -1,12 +1,13 @@
-"""The action server's HTTP client for the services (billing, knowledge graph).
+"""The action server's HTTP client for the services (billing, outage, forecasting).
 
 Actions hold no state and no SQL: everything they know about a customer comes
 through here.  A service that cannot be reached raises :class:`ServiceUnavailable`;
 a service that answers with an error raises :class:`ServiceFailed` carrying the
 service's code and Chinese message, which the action may show to the customer.
 
-Billing answers are parsed into the models the billing routes declare
-(:mod:`services.billing.schemas`): one contract, checked on both sides.  An account's
+Answers are parsed into the models the routes declare (:mod:`services.billing.schemas`,
+:mod:`services.outage.schemas`, :mod:`services.forecasting.schemas`): one contract,
+checked on both sides.  An account's
 summary is read once per customer message (:func:`account_summary`'s ``turn``), however
 many actions of that turn need it.
 """
@@ -22,6 +23,8 @@ from pydantic import BaseModel, ValidationError
 
 from services.access_log import masked_path
 from services.billing.schemas import AccountSummary, Bill, Bills, Estimate, IdentityCheck, Payment, TariffOverview
+from services.forecasting.schemas import Forecast
+from services.outage.schemas import AccountContactView, PlannedOutageList, ReportResult, RestoreNoticeView, TicketView
 from services.settings import get_settings
 
 log = logging.getLogger("powerdesk.actions")
@@ -42,6 +45,12 @@ class ServiceFailed(Exception):
         self.status = status
         self.code = code
         self.message_zh = message_zh
+
+    @property
+    def refused(self) -> bool:
+        """The service refused what was asked (4xx): an answer about the request (not
+        found, not allowed), not a fault of the service's own."""
+        return self.status < 500
 
 
 async def call(method: str, path: str, *, retries: int = 1, **kwargs: Any) -> Any:
@@ -88,6 +97,11 @@ def parsed(model: type[Model], answer: Any, what: str) -> Model:
     except ValidationError as exc:
         log.error("%s broke its contract (%s): %s", what, model.__name__, exc.errors(include_input=False)[:3])
         raise ServiceFailed(502, "contract_violation", BUSY_ZH) from exc
+
+
+async def answer(model: type[Model], what: str, method: str, path: str, **kwargs: Any) -> Model:
+    """One call (:func:`call`) whose answer is parsed into its contract's ``model``."""
+    return parsed(model, await call(method, path, **kwargs), what)
 
 
 # Billing ----------------------------------------------------------------------------
@@ -173,3 +187,43 @@ async def estimate_cost(province: str, kwh: int, month: str, account_no: str | N
     elif used_before_kwh is not None:
         params["used_before_kwh"] = used_before_kwh
     return parsed(Estimate, await call("GET", f"/billing/tariffs/{province}/estimate", params=params), "estimate")
+
+
+# Outage -----------------------------------------------------------------------------
+
+async def check_outage(address: str, kind: str) -> ReportResult:
+    """What a report of ``address`` would become (a covering planned outage or known
+    fault, an open ticket, or none), creating nothing."""
+    return await answer(ReportResult, "outage check", "GET", "/outage/reports/check",
+                        params={"address": address, "kind": kind})
+
+
+async def report_outage(report: dict[str, Any]) -> ReportResult:
+    """File a report (the body of ``POST /outage/reports``); the service decides what it becomes."""
+    return await answer(ReportResult, "outage report", "POST", "/outage/reports", json=report)
+
+
+async def outage_ticket(ticket_id: str) -> TicketView:
+    return await answer(TicketView, "outage ticket", "GET", f"/outage/tickets/{ticket_id}")
+
+
+async def planned_outages(address: str, when: str) -> PlannedOutageList:
+    """The planned outages at ``address`` on the days the customer's words ``when`` name."""
+    return await answer(PlannedOutageList, "planned outages", "GET", "/outage/planned",
+                        params={"address": address, "when": when})
+
+
+async def subscribe_restore_notice(notice: dict[str, Any]) -> RestoreNoticeView:
+    """Store the customer's wish to be told when power is back (once per conversation and outage)."""
+    return await answer(RestoreNoticeView, "restore notice", "POST", "/outage/restore-notices", json=notice)
+
+
+async def account_contact(account_no: str) -> AccountContactView:
+    """The verified account's address and masked mobile, offered in the outage form."""
+    return await answer(AccountContactView, "account contact", "GET", f"/outage/accounts/{account_no}/contact")
+
+
+# Forecasting ------------------------------------------------------------------------
+
+async def forecast(account_no: str) -> Forecast:
+    return await answer(Forecast, "forecast", "GET", f"/forecast/{account_no}")

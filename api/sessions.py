@@ -4,6 +4,14 @@ The gateway creates the channel user and signs a token for it
 (services.conversations.tokens); the client sends it back as
 ``Authorization: Bearer <token>`` or in the HttpOnly cookie set here.  Whatever id a
 client puts in a request body is not a credential.
+
+The cookie is SameSite=Strict (and Secure when the page came over HTTPS): it serves the
+chat page opened on the gateway's own site.  A widget in a frame on another site (a
+utility's pages, /chat/embed.js) carries the token itself, as a bearer header and as
+the socket's ``?token=``, never a SameSite=None cookie: such a cookie would go with
+every request another site's page makes to the gateway (a forged "确认" to a top-up in
+progress, a socket opened to read a customer's conversation), and browsers that block or
+partition third-party cookies would drop it anyway.
 """
 from __future__ import annotations
 
@@ -45,10 +53,11 @@ def session_of(request: Request) -> tokens.SessionClaims:
 
 
 @router.post("/sessions", response_model=SessionResponse, status_code=201)
-async def create_session(body: SessionRequest, response: Response) -> SessionResponse:
+async def create_session(body: SessionRequest, request: Request, response: Response) -> SessionResponse:
     channel_user_id = tokens.new_channel_user_id(body.channel)
     token, claims = tokens.issue_token(body.channel, channel_user_id)
     conversation = await run_in_threadpool(store.open_conversation, body.channel, channel_user_id)
     max_age = int((claims.expires_at - tokens.clock.utcnow()).total_seconds())
-    response.set_cookie(COOKIE, token, max_age=max_age, httponly=True, samesite="strict", path="/api/v1")
+    response.set_cookie(COOKIE, token, max_age=max_age, httponly=True, samesite="strict", path="/api/v1",
+                        secure=request.url.scheme == "https")
     return SessionResponse(token=token, conversation_id=conversation.id, expires_at=claims.expires_at)

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     wechat_encoding_aes_key: str = ""
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_reply_deadline_s: float = 4.5
+    # WeChat pushes (table wechat_pushes) are kept this long, then pruned; at least 48 h,
+    # WeChat's customer-service window, which the pushes' times decide.
+    wechat_push_keep_h: float = 72
     # Human handoff (handoff/): the hours agents answer, China time ("08:00-20:00");
     # outside them, or with nobody online, customers are offered a callback.
     handoff_hours: str = "08:00-20:00"

@@ -15,7 +15,7 @@ import pytest
 
 from services import clock
 # The real stack's fixtures (Rasa, action server, services, gateway: one per test session).
-from tests.stack import billing, customer, gateway_url, spare_account, stack, stack_db, stack_settings  # noqa: F401
+from tests.stack import billing, customer, gateway_url, outage, spare_account, stack, stack_db, stack_settings  # noqa: F401
 
 CLOCKS = ("real", "year-ahead", "month-end")
 

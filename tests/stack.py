@@ -128,14 +128,23 @@ def customer(gateway_url: str) -> Customer:
     return Customer(gateway_url)
 
 
+def service_client(stack: Stack, service: str, timeout: float = 30) -> httpx.Client:
+    """A service's API (billing, outage, forecast …) on the services' internal port, with
+    the service token: what crews and operators use, and what tests check results with."""
+    return httpx.Client(base_url=f"{stack.settings.services_url}/{service}",
+                        headers={"Authorization": f"Bearer {stack.settings.service_token}"}, timeout=timeout)
+
+
 @pytest.fixture
 def billing(stack: Stack) -> httpx.Client:
     """The billing API on the services' internal port (service token), to check what happened."""
-    return httpx.Client(
-        base_url=f"{stack.settings.services_url}/billing",
-        headers={"Authorization": f"Bearer {stack.settings.service_token}"},
-        timeout=30,
-    )
+    return service_client(stack, "billing")
+
+
+@pytest.fixture
+def outage(stack: Stack) -> httpx.Client:
+    """The outage API on the services' internal port, as crews and operators use it."""
+    return service_client(stack, "outage")
 
 
 _taken: set[str] = set()

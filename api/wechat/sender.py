@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx
 from starlette.concurrency import run_in_threadpool
@@ -31,7 +31,7 @@ from services.wechat import store as pushes
 
 log = logging.getLogger("powerdesk.wechat.sender")
 
-WINDOW = timedelta(hours=48)
+WINDOW = pushes.CUSTOMER_SERVICE_WINDOW
 TOKEN_ERRORS = {40001, 40014, 42001}  # invalid credential, invalid token, token expired
 # Refusals that retrying cannot change: the message is marked expired with the reason.
 REFUSALS = {

@@ -13,16 +13,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from services.contract import Contract
 
 Money = str  # "123.40": two decimals, never a float
 IsoDate = str  # "2026-11-25"
-
-
-class Contract(BaseModel):
-    """Answers are read-only values; an unknown field is an error, on both sides."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # ---------------------------------------------------------------------------- bills

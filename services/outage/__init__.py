@@ -14,7 +14,8 @@ Read top-down:
 * ``notify.py``    — customers waiting to be told that power is back: stored once, one
                      outbox notice each when the outage ends or the fault is restored.
 * ``contact.py``   — the verified account's address and masked mobile, offered in the form.
-* ``views.py``     — the typed, masked shapes the service hands out (and the API returns).
+* ``schemas.py``   — the typed, masked answers the service hands out, the API returns and
+                     the action server parses (one contract for both sides).
 * ``times.py``     — stored in UTC, shown in China time.
 * ``api.py``       — the thin HTTP router (mounted at /outage in services/app.py).
 * ``seed.py``      — demo outages around the clock's now, on the demo accounts' addresses.

@@ -29,6 +29,8 @@ from functools import lru_cache
 from typing import Any
 
 from services.errors import Invalid
+from services.masking import mask_text
+from services.outage.schemas import AddressView
 from services.regions import province_name
 from services.settings import get_settings
 from services.textnorm import chinese_to_number, normalize_text
@@ -104,6 +106,11 @@ class NormalizedAddress:
     def to_dict(self) -> dict[str, Any]:
         return {**{f.name: getattr(self, f.name) for f in fields(self)}, "text": self.text}
 
+
+def address_view(address: NormalizedAddress) -> AddressView:
+    """The address as the service hands it out: its parts, and the raw writing masked (a
+    customer may have typed a phone number into it)."""
+    return AddressView(**{**address.to_dict(), "raw": mask_text(address.raw)})
 
 def normalize_address(raw: str, province: str | None = None) -> NormalizedAddress:
     """Split ``raw`` into its parts; ``province`` (a tariff key such as "zhejiang", default

@@ -3,7 +3,7 @@
 For the action server (reports, a ticket's progress, planned outages at an address),
 field crews (status changes with a note) and operators (listing tickets, announcing and
 cancelling planned outages).  Thin by design: parse the request, call the service
-modules, return their typed views.  Every route needs ``Authorization: Bearer
+modules, return their typed answers (schemas.py).  Every route needs ``Authorization: Bearer
 <service_token>``: tickets hold addresses and contact numbers.  Malformed input is a 422
 ``{"error": {code, message, message_zh}}``; a ticket or outage that does not exist is
 404; a status change the ticket's status does not allow is 409.
@@ -22,7 +22,7 @@ from services.auth import require_service_token
 from services.db import session_scope
 from services.outage import contact, notify, planned, reports, tickets
 from services.outage.address import MAX_HOUSE_NO
-from services.outage.views import (AccountContactView, PlannedOutageList, PlannedOutageView, ReportResult, RestoreNoticeView, TicketList,
+from services.outage.schemas import (AccountContactView, PlannedOutageList, PlannedOutageView, ReportResult, RestoreNoticeView, TicketList,
                                    TicketView)
 
 router = APIRouter(dependencies=[Depends(require_service_token)], tags=["outage"])

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from services.billing.models import Account, Customer
 from services.errors import NotFound
 from services.masking import mask_mobile
-from services.outage.views import AccountContactView
+from services.outage.schemas import AccountContactView
 
 
 def _row(session: Session, account_no: str) -> tuple[str, str]:

@@ -27,7 +27,7 @@ from services.errors import Conflict, Invalid, NotFound
 from services.masking import mask_mobile
 from services.outage import planned, tickets
 from services.outage.models import PlannedOutage, RestoreNotice, Ticket
-from services.outage.views import RestoreNoticeView
+from services.outage.schemas import RestoreNoticeView
 from services.outbox.store import add_message
 from services.textnorm import parse_phone
 

@@ -24,7 +24,7 @@ from services.outage.address import MAX_HOUSE_NO, NormalizedAddress, normalize_a
 from services.outage.codes import PLANNED_PREFIX, next_code, row_by_code
 from services.outage.models import PlannedOutage, PlannedOutageStreet
 from services.outage.times import china_day, from_operator, in_china, start_of_day
-from services.outage.views import PlannedOutageList, PlannedOutageView, StreetView
+from services.outage.schemas import PlannedOutageList, PlannedOutageView, StreetView
 from services.outage.when import days_asked
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from services.errors import Conflict, Invalid
 from services.outage import contact, planned, tickets
-from services.outage.address import NormalizedAddress, normalize_address, require_street
-from services.outage.views import ReportResult, TicketView, address_view
+from services.outage.address import NormalizedAddress, address_view, normalize_address, require_street
+from services.outage.schemas import ReportResult, TicketView
 
 log = logging.getLogger(__name__)
 

@@ -21,14 +21,12 @@ from sqlalchemy.orm import Session
 from services import clock
 from services.errors import Conflict, Invalid
 from services.masking import mask_mobile, mask_text
-from services.outage.address import NormalizedAddress
+from services.outage.address import NormalizedAddress, address_view
 from services.outage.codes import TICKET_PREFIX, next_code, row_by_code
 from services.outage.models import Ticket, TicketEvent
 from services.outage.promise import area_type_of, promised_arrival
+from services.outage.schemas import FaultView, PromisedArrival, TicketEventView, TicketList, TicketView
 from services.outage.times import china_day, from_operator, in_china
-from services.outage.views import (
-    FaultView, PromisedArrival, TicketEventView, TicketList, TicketView, address_view,
-)
 from services.textnorm import parse_phone
 
 log = logging.getLogger(__name__)

@@ -14,17 +14,23 @@ nothing is decided yet:
 A live gateway decides within its reply deadline (under WeChat's 5 s), so a claim
 still undecided after ABANDONED_AFTER_S belongs to a process that died: a retry then
 takes the push over (:func:`reclaim_abandoned`) rather than leave it unanswered.
+
+A push is read again only by its retries (seconds later) and by :func:`last_push_at`
+(the user's 48-hour customer-service window), so pushes older than
+``settings.wechat_push_keep_h`` (never less than that window) are pruned as new ones
+arrive: every PRUNE_EVERY claims of a process, as handoff events and rate-limit rows are.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services import clock
 from services.db import session_scope
+from services.settings import get_settings
 from services.wechat.models import WeChatPush
 
 RUNNING, DONE = "running", "done"
@@ -32,6 +38,10 @@ PASSIVE, OUTBOX = "passive", "outbox"
 # WeChat's last retry comes about 15 s after the first delivery; every gateway's reply
 # deadline (settings.wechat_reply_deadline_s, 4.5 s) must be well below this.
 ABANDONED_AFTER_S = 12.0
+# WeChat accepts customer-service messages within 48 hours of the user's last push.
+CUSTOMER_SERVICE_WINDOW = timedelta(hours=48)
+PRUNE_EVERY = 200  # claims of this process between two prunings
+_claims_since_prune = 0
 
 
 @dataclass(frozen=True)
@@ -43,12 +53,30 @@ class Outcome:
 
 def claim(key: str, open_id: str) -> bool:
     """Record a push; False when it was recorded before (a retry)."""
+    global _claims_since_prune
     try:
         with session_scope() as session:
             session.add(WeChatPush(key=key, open_id=open_id, received_at=clock.utcnow(), status=RUNNING))
     except IntegrityError:
         return False
+    _claims_since_prune += 1
+    if _claims_since_prune >= PRUNE_EVERY:
+        _claims_since_prune = 0
+        prune()
     return True
+
+
+def kept_for() -> timedelta:
+    """How long a push is kept: the setting, but never less than the window
+    :func:`last_push_at` answers for (a shorter one would refuse users still inside it)."""
+    return max(timedelta(hours=get_settings().wechat_push_keep_h), CUSTOMER_SERVICE_WINDOW)
+
+
+def prune() -> int:
+    """Delete the pushes received longer than :func:`kept_for` ago; returns how many."""
+    with session_scope() as session:
+        result = session.execute(delete(WeChatPush).where(WeChatPush.received_at < clock.utcnow() - kept_for()))
+        return result.rowcount or 0
 
 
 def reclaim_abandoned(key: str) -> bool:
@@ -95,7 +123,8 @@ def hand_to_outbox(key: str) -> bool:
 
 def last_push_at(open_id: str) -> datetime | None:
     """When the user last wrote or acted (a message, a menu click, following the
-    account): the start of WeChat's 48-hour customer-service window."""
+    account): the start of WeChat's 48-hour customer-service window (None: not within
+    the pushes kept, so not within the window either)."""
     with session_scope() as session:
         latest = session.scalar(select(func.max(WeChatPush.received_at)).where(WeChatPush.open_id == open_id))
     if latest is not None and latest.tzinfo is None:  # SQLite hands UTC back without its zone

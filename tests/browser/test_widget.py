@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
@@ -385,6 +386,28 @@ def test_one_script_tag_on_another_site_embeds_a_button_that_opens_the_chat(
     button.click()  # on a phone the chat takes the whole screen
     expect(page.locator("#powerdesk-chat-panel")).to_have_css("width", f"{PHONE['width']}px")
     page.screenshot(path=screenshot_dir / "chat-embed-360.png")
+
+
+def test_in_another_sites_frame_the_widget_carries_its_token_and_nothing_is_refused(
+        desktop: BrowserContext, serve_shop) -> None:
+    """A utility's page embeds the chat: the SameSite=Strict cookie is not the frame's to
+    use, so the page sends its token (bearer header, the socket's ?token=) from the start:
+    one session, and no request that only a refusal would have told it to repeat."""
+    page = desktop.new_page()
+    answers: list[tuple[str, str, int]] = []
+    page.on("response", lambda r: answers.append((r.request.method, urlparse(r.url).path, r.status))
+            if "/api/v1/" in r.url else None)
+    sockets: list[str] = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+    page.goto(serve_shop("127.0.0.1"))
+    page.locator("#powerdesk-chat-button").click()
+    frame = page.frame_locator("#powerdesk-chat-panel iframe")
+    frame.locator("#input").fill("查电费")
+    frame.locator("#input").press("Enter")
+    expect(frame.locator(".row.bot .bubble").filter(has_text=ASKS_ACCOUNT)).to_be_visible(timeout=BOT_TIMEOUT_MS)
+    assert [a for a in answers if a[1] == "/api/v1/sessions"] == [("POST", "/api/v1/sessions", 201)], answers
+    assert [a for a in answers if a[2] == 401] == [], answers
+    assert sockets and all("token=" in url for url in sockets), sockets
 
 
 def test_a_site_the_gateway_does_not_list_gets_no_chat_in_its_frame(desktop: BrowserContext, serve_shop) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from actions.replies import month_zh
 from scripts.stack import Stack
-from tests.stack import Customer
+from tests.stack import Customer, service_client
 
 pytestmark = pytest.mark.conversation
 
@@ -16,8 +16,7 @@ DEMO_ACCOUNTS = [("3300000001", "5678"), ("3300000002", "1234"), ("3300000003", 
 
 @pytest.fixture
 def forecasts(stack: Stack) -> httpx.Client:
-    return httpx.Client(base_url=f"{stack.settings.services_url}/forecast",
-                        headers={"Authorization": f"Bearer {stack.settings.service_token}"}, timeout=60)
+    return service_client(stack, "forecast", timeout=60)
 
 
 @pytest.mark.parametrize(("account_no", "last4"), DEMO_ACCOUNTS)

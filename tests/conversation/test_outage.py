@@ -22,13 +22,6 @@ SAFETY = "请注意安全"
 MOBILE = "13912345678"
 
 
-@pytest.fixture
-def outage(stack: Stack) -> httpx.Client:
-    """The outage API on the services' internal port, as crews and operators use it."""
-    return httpx.Client(base_url=f"{stack.settings.services_url}/outage",
-                        headers={"Authorization": f"Bearer {stack.settings.service_token}"}, timeout=30)
-
-
 def address_of(stack: Stack, account_no: str) -> str:
     with session_scope(stack.settings.database_url) as session:
         return session.scalar(select(CustomerRow.address).join(Account, Account.customer_id == CustomerRow.id)

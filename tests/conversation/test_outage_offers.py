@@ -33,13 +33,6 @@ SAFETY = "请注意安全"
 
 
 @pytest.fixture
-def outage(stack: Stack) -> httpx.Client:
-    """The outage API on the services' internal port, as operators use it."""
-    return httpx.Client(base_url=f"{stack.settings.services_url}/outage",
-                        headers={"Authorization": f"Bearer {stack.settings.service_token}"}, timeout=30)
-
-
-@pytest.fixture
 def planned_now(outage: httpx.Client) -> dict:
     """A planned outage in progress now on a street of its own (no other test's)."""
     now = clock.utcnow() + timedelta(hours=8)  # China time, as operators write it

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 
 from api.errors import install_error_handlers
 from services.billing.seed import seed
+from services.outage.seed import demo_addresses
 from services.db import engine_for, session_scope
 from services.settings import get_settings
 from tests.postgres import PostgresServer
@@ -108,19 +109,25 @@ def db(db_url: str, monkeypatch) -> Iterator[str]:
     get_settings.cache_clear()
 
 
-def make_app(db_url: str) -> FastAPI:
-    """An app with the billing router where the services' process mounts it, on ``db_url``."""
-    from services.billing.api import get_session, router
+def make_app(db_url: str, services: tuple[str, ...] = ("billing",)) -> FastAPI:
+    """An app with the routers of ``services`` (billing, forecast, outage) where the
+    services' process mounts them (/billing, /forecast, /outage), on ``db_url``."""
+    from services.billing import api as billing
+    from services.forecasting import api as forecast
+    from services.outage import api as outage
 
+    routers = {"billing": billing.router, "forecast": forecast.router, "outage": outage.router}
     app = FastAPI()
     install_error_handlers(app)  # the services process's, so errors render as in production
-    app.include_router(router, prefix="/billing")
+    for name in services:
+        app.include_router(routers[name], prefix=f"/{name}")
 
     def test_session():
         with session_scope(db_url) as session:
             yield session
 
-    app.dependency_overrides[get_session] = test_session
+    app.dependency_overrides[billing.get_session] = test_session  # the forecast route's too
+    app.dependency_overrides[outage.get_session] = test_session
     return app
 
 
@@ -145,3 +152,33 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 def readonly_client(shared_db_url: str) -> Iterator[TestClient]:
     """A client on the shared database: for tests that only read."""
     yield from authorized_client(make_app(shared_db_url))
+
+
+@pytest.fixture
+def outage_client(db_url: str) -> Iterator[TestClient]:
+    """A client of the outage routes on a fresh database: for tests that report or change."""
+    yield from authorized_client(make_app(db_url, ("outage",)))
+
+
+@pytest.fixture(scope="session")
+def readonly_outage_client(shared_db_url: str) -> Iterator[TestClient]:
+    """A client of the outage routes on the shared database: for tests that only read."""
+    yield from authorized_client(make_app(shared_db_url, ("outage",)))
+
+
+@pytest.fixture(scope="session")
+def readonly_forecast_client(shared_db_url: str) -> Iterator[TestClient]:
+    """A client of the forecast (and billing) routes on the shared database."""
+    yield from authorized_client(make_app(shared_db_url, ("billing", "forecast")))
+
+
+def demo_address_texts(db_url: str) -> dict[str, str]:
+    """The demo accounts' addresses as written, by 户号 (the seeded outages are around them)."""
+    with session_scope(db_url) as session:
+        return {no: address.raw for no, address in demo_addresses(session).items()}
+
+
+@pytest.fixture
+def demo(db_url: str) -> dict[str, str]:
+    """The demo accounts' addresses on the test's fresh database."""
+    return demo_address_texts(db_url)

@@ -123,6 +123,23 @@ def test_the_session_cookie_is_http_only_and_works_without_the_header(gateway: T
     assert reply.status_code == 200 and reply.json()["conversation_id"] == response.json()["conversation_id"]
 
 
+def test_the_session_cookie_is_secure_over_https_and_never_sent_cross_site(gateway: TestClient) -> None:
+    """Over HTTPS the cookie is Secure (behind a proxy, uvicorn makes the scheme https
+    from the X-Forwarded-Proto of an address in --forwarded-allow-ips); it is
+    SameSite=Strict either way, never None: a widget on another site's page carries its
+    token as a bearer header instead."""
+    plain = gateway.post("/api/v1/sessions", json={"channel": "web"}).headers["set-cookie"].lower()
+    assert "samesite=strict" in plain and "; secure" not in plain
+    response = gateway.post("https://testserver/api/v1/sessions", json={"channel": "web"})
+    cookie = response.headers["set-cookie"].lower()
+    assert response.status_code == 201 and "samesite=strict" in cookie and "; secure" in cookie, cookie
+    gateway.cookies.clear()  # the frame on another site: no cookie comes back, the token does
+    token = gateway.post("/api/v1/sessions", json={"channel": "web"}).json()["token"]
+    gateway.cookies.clear()
+    reply = gateway.post("/api/v1/chat", json={"text": "你好"}, headers={"Authorization": f"Bearer {token}"})
+    assert reply.status_code == 200
+
+
 def test_sessions_are_for_the_web_channel_only(gateway: TestClient) -> None:
     response = gateway.post("/api/v1/sessions", json={"channel": "wechat"})
     assert response.status_code == 422

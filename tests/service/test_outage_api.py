@@ -1,7 +1,6 @@
 """The outage HTTP API (services/outage/api.py) on a seeded database, SQLite and
 PostgreSQL: the service token, the shapes the action server reads, and 4xx (never 500)
 for anything a caller sends wrong."""
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -11,10 +10,6 @@ from fastapi.testclient import TestClient
 from api.errors import install_error_handlers
 from services import clock
 from services.app import include_services
-from services.db import session_scope
-from services.outage.api import get_session, router
-from services.outage.seed import demo_addresses
-from tests.service.conftest import authorized_client
 
 BASE = "/outage"
 MOBILE = "13812345678"
@@ -22,23 +17,9 @@ COVERED_NOW, UNCOVERED = "3300000001", "1100000001"
 
 
 @pytest.fixture
-def client(db_url: str) -> Iterator[TestClient]:
-    app = FastAPI()
-    install_error_handlers(app)  # the gateway's and the services process's, so errors render as deployed
-    app.include_router(router, prefix=BASE)
-
-    def test_session():
-        with session_scope(db_url) as session:
-            yield session
-
-    app.dependency_overrides[get_session] = test_session
-    yield from authorized_client(app)
-
-
-@pytest.fixture
-def demo(db_url: str) -> dict[str, str]:
-    with session_scope(db_url) as session:
-        return {no: address.raw for no, address in demo_addresses(session).items()}
+def client(outage_client: TestClient) -> TestClient:
+    """The outage routes on the test's fresh database (tests/service/conftest.py)."""
+    return outage_client
 
 
 def report_body(address: str, **kw) -> dict:

@@ -5,27 +5,21 @@ one outbox notice per subscription and never a second, and the migration builds 
 the model describes."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.errors import install_error_handlers
 from services import clock
 from services.billing.models import Account, Customer
 from services.conversations.models import Conversation
 from services.db import Base, engine_for, migrate, session_scope
-from services.outage.api import get_session, router
 from services.outage.models import RestoreNotice
-from services.outage.seed import demo_addresses
 from services.outbox.models import OutboxMessage
-from tests.service.conftest import authorized_client
 from tests.service.test_billing_migration import alembic_config, tables
 
 BASE = "/outage"
@@ -34,23 +28,9 @@ MOBILE = "13812345678"
 
 
 @pytest.fixture
-def client(db_url: str) -> Iterator[TestClient]:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(router, prefix=BASE)
-
-    def test_session():
-        with session_scope(db_url) as session:
-            yield session
-
-    app.dependency_overrides[get_session] = test_session
-    yield from authorized_client(app)
-
-
-@pytest.fixture
-def demo(db_url: str) -> dict[str, str]:
-    with session_scope(db_url) as session:
-        return {no: address.raw for no, address in demo_addresses(session).items()}
+def client(outage_client: TestClient) -> TestClient:
+    """The outage routes on the test's fresh database (tests/service/conftest.py)."""
+    return outage_client
 
 
 def conversation(db_url: str, channel: str = "web", user: str = "widget-user-1") -> str:

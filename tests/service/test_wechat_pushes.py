@@ -15,6 +15,7 @@ from services.conversations import store as conversations
 from services.db import Base, engine_for, migrate, session_scope
 from services.outbox import store as outbox
 from services.outbox.models import OutboxMessage
+from services.settings import get_settings
 from services.wechat import store as pushes
 from tests.service.test_billing_migration import alembic_config, tables
 
@@ -94,3 +95,37 @@ def test_the_migration_goes_down_and_up_and_matches_the_model(db_url: str) -> No
     with engine_for(db_url).connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_object": wechat_only})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_pushes_older_than_the_retention_are_pruned_as_new_ones_arrive(db: str, move_clock, monkeypatch) -> None:
+    monkeypatch.setattr(pushes, "PRUNE_EVERY", 1)  # prune on every claim (200 in production)
+    pushes.claim("old-1", "oUserOld")
+    pushes.claim("old-2", "oUserKept")
+    pushes.finish("old-2", "已为您查询。")
+    move_clock(71 * 60)  # the default keeps 72 h
+    pushes.claim("new-1", "oUserKept")
+    assert pushes.outcome("old-1") is not None and pushes.outcome("old-2") is not None
+    move_clock(72 * 60 + 1)
+    pushes.claim("new-2", "oUserNew")  # the claim prunes what is older than 72 h
+    assert pushes.outcome("old-1") is None and pushes.outcome("old-2") is None
+    assert pushes.outcome("new-1") is not None and pushes.outcome("new-2") is not None
+    assert pushes.last_push_at("oUserOld") is None  # outside the 48-hour window either way
+    assert clock.utcnow() - pushes.last_push_at("oUserKept") < timedelta(hours=2)
+
+
+def test_the_retention_is_a_setting_but_never_shorter_than_the_48_hour_window(db: str, move_clock,
+                                                                                monkeypatch) -> None:
+    monkeypatch.setenv("POWERDESK_WECHAT_PUSH_KEEP_H", "1")  # too short: users inside the window would be refused
+    get_settings.cache_clear()
+    try:
+        assert pushes.kept_for() == pushes.CUSTOMER_SERVICE_WINDOW
+        pushes.claim("k-window", "oUserW")
+        move_clock(47 * 60)
+        assert pushes.prune() == 0 and pushes.last_push_at("oUserW") is not None
+        move_clock(48 * 60 + 1)
+        assert pushes.prune() == 1 and pushes.last_push_at("oUserW") is None
+        monkeypatch.setenv("POWERDESK_WECHAT_PUSH_KEEP_H", "240")
+        get_settings.cache_clear()
+        assert pushes.kept_for() == timedelta(hours=240)
+    finally:
+        get_settings.cache_clear()

@@ -3,9 +3,10 @@
  * Transport: the WebSocket /api/v1/ws (replies and pushes), POST /api/v1/chat when the
  * socket cannot be opened, GET /api/v1/conversation to show the conversation again
  * after a reload or a reconnect.  The session is the HttpOnly cookie that
- * POST /api/v1/sessions sets; if the browser withholds it (a frame on another site),
- * the token from that answer is sent as a bearer token instead, kept in the tab's
- * sessionStorage when the browser allows it there, else for the page's lifetime.
+ * POST /api/v1/sessions sets (SameSite=Strict); in a frame (embed.js on a utility's own
+ * site), or wherever the browser withholds that cookie, the token from that answer is
+ * sent as a bearer token instead, kept in the tab's sessionStorage when the browser
+ * allows it there, else for the page's lifetime.
  *
  * No message is lost or shown twice: pushed (outbox) messages are shown once per id
  * and acknowledged once shown; after every (re)connect the page is redrawn from the
@@ -24,6 +25,9 @@
   const STARTERS = TEXT.starters.map((title) => ({ title }));
   const API = '/api/v1';
   const TOKEN_KEY = 'powerdesk_session_token';
+  // In a frame the cookie is another site's as a rule, which browsers do not send: the
+  // page carries its token from the start rather than find that out by a refusal.
+  const FRAMED = window.self !== window.top;
   const TIME_GAP_MS = 5 * 60 * 1000;   // a time stamp when five minutes passed since the last one
   const HEARTBEAT_MS = 20000;
   const PONG_TIMEOUT_MS = 8000;
@@ -221,18 +225,24 @@
     return (await response.json()).token;
   }
 
+  function keepToken(token) {
+    state.token = token;
+    if (tabStorage()) tabStorage().setItem(TOKEN_KEY, token);
+  }
+
   /** The current conversation; a new session first when there is none (or it expired). */
   async function fetchConversation() {
-    let response = await api('/conversation');
-    if (response.status !== 401) return response.ok ? response.json() : Promise.reject(new Error(String(response.status)));
+    // Framed without a token there is no session to read: no request that can only be refused.
+    let response = state.token || !FRAMED ? await api('/conversation') : null;
+    if (response && response.status !== 401) return response.ok ? response.json() : Promise.reject(new Error(String(response.status)));
     const hadSession = Boolean(state.token) || state.everConnected;
     state.token = null;
     if (tabStorage()) tabStorage().removeItem(TOKEN_KEY);
     const token = await newSession();
+    if (FRAMED) keepToken(token);
     response = await api('/conversation');
-    if (response.status === 401) {  // the cookie was not sent back: carry the token ourselves
-      state.token = token;
-      if (tabStorage()) tabStorage().setItem(TOKEN_KEY, token);
+    if (response.status === 401 && !state.token) {  // the cookie was not sent back: carry the token ourselves
+      keepToken(token);
       response = await api('/conversation');
     }
     if (!response.ok) throw new Error(`conversation: ${response.status}`);

@@ -1,25 +1,26 @@
-"""What the outage service hands out: typed shapes, with personal data already masked.
+"""The outage API's answers, as typed models: one contract for both sides.
 
-The service functions return these and the HTTP router declares them as its response
-models, so the action server, crews and operators read one documented shape.  A contact
-mobile appears only masked (138****5678); free text a customer or crew wrote (the raw
-address, descriptions, notes) passes through services.masking.mask_text.  Times are
-China time (+08:00).
+The service functions return these, the HTTP router (:mod:`services.outage.api`)
+declares them as its ``response_model``s, and the action server's client
+(:mod:`actions.services_client`) parses the same JSON into them, so an action reads
+``result.ticket.promised_arrival.average_minutes`` and a field renamed on one side fails
+loudly on the other.  Personal data is already masked: a contact mobile appears only as
+138****5678; free text a customer or crew wrote (the raw address, descriptions, notes)
+has passed through services.masking.mask_text.  Times are China time (+08:00).
 """
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import model_validator
 
-from services.masking import mask_text
-from services.outage.address import NormalizedAddress
+from services.contract import Contract
 
 ReportCase = Literal["created", "existing_ticket", "planned_outage", "known_fault", "none"]
 
 
-class AddressView(BaseModel):
+class AddressView(Contract):
     raw: str
     text: str  # the canonical writing
     province: str | None
@@ -34,11 +35,7 @@ class AddressView(BaseModel):
     rest: str | None
 
 
-def address_view(address: NormalizedAddress) -> AddressView:
-    return AddressView(**{**address.to_dict(), "raw": mask_text(address.raw)})
-
-
-class PromisedArrival(BaseModel):
+class PromisedArrival(Contract):
     area_type: Literal["urban", "rural", "remote"]
     area_type_zh: str
     average_minutes: int
@@ -46,7 +43,7 @@ class PromisedArrival(BaseModel):
     basis_zh: str
 
 
-class TicketEventView(BaseModel):
+class TicketEventView(Contract):
     status: str
     status_zh: str
     note: str | None
@@ -54,7 +51,7 @@ class TicketEventView(BaseModel):
     at: datetime
 
 
-class TicketView(BaseModel):
+class TicketView(Contract):
     id: str  # QX20261123-0042
     kind: Literal["household", "building", "area", "danger"]
     kind_zh: str
@@ -76,7 +73,7 @@ class TicketView(BaseModel):
     history: list[TicketEventView]  # oldest first; the last one is the current status
 
 
-class FaultView(BaseModel):
+class FaultView(Contract):
     """An open fault as another customer may see it: where, what, how far along; no
     contact, conversation or household details of whoever reported it."""
 
@@ -91,13 +88,13 @@ class FaultView(BaseModel):
     reported_at: datetime
 
 
-class StreetView(BaseModel):
+class StreetView(Contract):
     street: str
     from_no: int | None  # None: the whole street
     to_no: int | None
 
 
-class PlannedOutageView(BaseModel):
+class PlannedOutageView(Contract):
     id: str  # JH20261125-0003
     province: str | None
     city: str | None
@@ -113,7 +110,7 @@ class PlannedOutageView(BaseModel):
     created_at: datetime
 
 
-class ReportResult(BaseModel):
+class ReportResult(Contract):
     """The answer to a report: which case it is and the one object that answers it.
 
     created: ``ticket`` is new · existing_ticket: ``ticket`` is the open one of this
@@ -130,13 +127,22 @@ class ReportResult(BaseModel):
     planned_outage: PlannedOutageView | None = None
     fault: FaultView | None = None
 
+    @model_validator(mode="after")
+    def _the_case_carries_its_answer(self) -> ReportResult:
+        """A case without the object that answers it is no answer (the actions read it)."""
+        answer = {"created": self.ticket, "existing_ticket": self.ticket, "planned_outage": self.planned_outage,
+                  "known_fault": self.fault}
+        if self.case in answer and answer[self.case] is None:
+            raise ValueError(f"case {self.case!r} comes without the object that answers it")
+        return self
 
-class TicketList(BaseModel):
+
+class TicketList(Contract):
     tickets: list[TicketView]
     total: int  # matching tickets, of which this page holds ``tickets``
 
 
-class PlannedOutageList(BaseModel):
+class PlannedOutageList(Contract):
     planned_outages: list[PlannedOutageView]
     # The China dates searched (inclusive): what the caller asked, or the default window.
     date_from: date
@@ -145,7 +151,7 @@ class PlannedOutageList(BaseModel):
     days_named: bool
 
 
-class RestoreNoticeView(BaseModel):
+class RestoreNoticeView(Contract):
     """A customer waiting to be told that power is back (notify.py)."""
 
     id: int
@@ -156,7 +162,7 @@ class RestoreNoticeView(BaseModel):
     notified: bool
 
 
-class AccountContactView(BaseModel):
+class AccountContactView(Contract):
     """A verified account's address and masked mobile, offered in the outage form."""
 
     account_no: str
