@@ -75,6 +75,29 @@ def test_last_four_over_the_limit_is_not_read_as_an_amount(customer: Customer) -
     customer.say("取消")
 
 
+@pytest.mark.parametrize("account", DEMO_ACCOUNTS, ids=lambda a: a[0])
+def test_everything_said_in_the_first_message_is_used_and_checked(
+    customer: Customer, billing: httpx.Client, account: tuple[str, str]
+) -> None:
+    (account_no, last4) = account
+    before = payments(billing, account_no)
+    confirm = Customer.text_of(customer.say(f"交电费 户号{account_no} 手机尾号{last4} 交两百"))
+    assert confirmation_amount(confirm) == "200.00", confirm  # nothing asked again
+    assert "缴费成功" in Customer.text_of(customer.say("确认"))
+    assert [Decimal(p["amount"]) for p in new_payments(billing, account_no, before)] == [Decimal("200.00")]
+
+
+def test_a_wrong_last_four_in_the_first_message_is_a_failed_check(customer: Customer) -> None:
+    said = Customer.text_of(customer.say("查电费 3300000003 尾号1111"))
+    assert "不正确" in said or "不一致" in said or "不匹配" in said, said
+    assert "元" not in said  # no bill before the check passes
+
+
+def test_the_digits_of_a_bare_account_number_are_not_a_check(customer: Customer) -> None:
+    asked = Customer.text_of(customer.say("查电费 3300000003"))
+    assert "后4位" in asked and "不正确" not in asked
+
+
 def test_a_stray_yes_after_an_faq_pays_nothing(customer: Customer, billing: httpx.Client) -> None:
     account_no, last4 = "3300000002", "1234"
     before = payments(billing, account_no)
