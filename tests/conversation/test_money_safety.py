@@ -199,3 +199,28 @@ def test_the_amount_prompt_says_what_is_owed(customer: Customer, billing: httpx.
     text = Customer.text_of(customer.say(owing[1]))
     unpaid = billing.get(f"/accounts/{owing[0]}").json()["unpaid_total"]
     assert f"{unpaid}元" in text
+
+
+@pytest.mark.parametrize("words", ["全部交清", "欠多少交多少"])
+def test_paying_everything_typed_at_the_amount_prompt_proposes_the_owed_total(
+    customer: Customer, billing: httpx.Client, stack, words: str
+) -> None:
+    owing = take_spare(stack, Account.billing_mode == "postpaid",
+                       exists().where(Bill.account_no == Account.account_no, Bill.paid.is_(False)))
+    before = payments(billing, owing[0])
+    customer.say("我要交电费")
+    customer.say(owing[0])
+    customer.say(owing[1])
+    unpaid = billing.get(f"/accounts/{owing[0]}").json()["unpaid_total"]
+    confirm = Customer.text_of(customer.say(words))  # typed instead of tapping 缴清…元
+    assert confirmation_amount(confirm) == unpaid, confirm
+    customer.say("取消")
+    assert new_payments(billing, owing[0], before) == []
+
+
+def test_paying_everything_with_nothing_owed_proposes_no_amount(customer: Customer) -> None:
+    customer.say("我要交电费")
+    customer.say("3300000002")  # prepaid: owes nothing
+    customer.say("1234")
+    text = Customer.text_of(customer.say("全部交清"))
+    assert confirmation_amount(text) is None and "多少" in text
