@@ -224,3 +224,12 @@ def test_paying_everything_with_nothing_owed_proposes_no_amount(customer: Custom
     customer.say("1234")
     text = Customer.text_of(customer.say("全部交清"))
     assert confirmation_amount(text) is None and "多少" in text
+
+
+def test_thanks_and_nothing_more_at_a_prompt_leaves_the_top_up(customer: Customer) -> None:
+    customer.say("我要交电费")
+    customer.say("3300000003")
+    customer.say("2468")
+    text = Customer.text_of(customer.say("谢谢 没事了"))
+    assert "多少" not in text  # not asked for the amount again
+    assert confirmation_amount(Customer.text_of(customer.say("100"))) is None  # the form was left
