@@ -192,7 +192,7 @@ class IdentityFormValidation(FormValidationAction):
         account_no = tracker.get_slot("account_no")
         if not account_no or value is None:
             return {"last4": None}
-        last4 = None if turn.entity(tracker, "account_no") else parse_last4(str(value or ""))
+        last4 = parse_last4(str(value or "")) if said_as_last4(tracker, value) else None
         if last4 is None:
             dispatcher.utter_message(response="utter_bad_last4")
             return {"last4": None}
@@ -214,6 +214,18 @@ class IdentityFormValidation(FormValidationAction):
             return {"last4": None, "identity_lock": {"account_no": account_no, "until": check.locked_until}}
         dispatcher.utter_message(response="utter_wrong_last4", attempts_left=check.attempts_left)
         return {"last4": None}
+
+
+def said_as_last4(tracker: Tracker, value: Any) -> bool:
+    """Whether ``value`` may be read as the phone's last four.
+
+    Digits from a message that also carries a 户号 are taken only when the customer
+    said which they are ("户号3300000002 手机尾号1234"): the four digits of a bare
+    户号 are never a guess at the check.
+    """
+    if not turn.entity(tracker, "account_no"):
+        return True
+    return value is not None and str(value) == turn.states_last4(tracker)
 
 
 def client_of(tracker: Tracker) -> str:

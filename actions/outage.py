@@ -35,6 +35,7 @@ from services.outage.triage import is_danger, kind_of, ticket_id_in
 from services.textnorm import parse_phone
 
 PLACE_WORDS = re.compile(r"路|街|道|巷|弄|号|村|镇|乡|区|县|市|小区|花园|苑|栋|幢|单元|楼|大厦|广场")
+HOUSE_NUMBER = re.compile(r"[\d０-９]|[一二三四五六七八九十百零]+\s*(号|栋(?!楼)|幢(?!楼)|单元|室|弄)")
 METER_DARK = re.compile(r"黑屏|黑了|黑着|不亮|没显示|没有显示|灭了|没反应|黑的|没电")
 METER_LIT = re.compile(r"亮着|有显示|亮的|正常|有数字|在走|有电")
 PHONE_PROMPT = "contact_mobile"
@@ -45,6 +46,12 @@ ACCOUNT_MOBILE_BUTTON = '/inform{"account_contact": "mobile"}'
 RESTORE_OFFER = "utter_offer_restore_notice"
 RESTORE_BUTTONS = [{"title": "需要，来电提醒我", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}]
 OUTAGE_SLOTS = ("outage_address", "outage_kind", "meter_dark", "contact_mobile", "outage_cover")
+
+
+def scope_only(text: str) -> bool:
+    """"整栋楼都停了" at the address prompt says how far it reaches, not where: scope
+    words and no number (an address has its 号/栋/单元 numbers: 阳光小区3栋)."""
+    return bool(kind_of(text)) and not HOUSE_NUMBER.search(text)
 
 
 class ActionReportOutage(Action):
@@ -91,8 +98,9 @@ class ValidateOutageForm(FormValidationAction):
         if tracker.get_slot("outage_address") or not turn.is_fresh(tracker):
             return {}
         address = turn.entity(tracker, "address")
-        if not address and self._asked(tracker, "outage_address") and PLACE_WORDS.search(turn.text(tracker)):
-            address = turn.text(tracker)
+        text = turn.text(tracker)
+        if not address and self._asked(tracker, "outage_address") and PLACE_WORDS.search(text) and not scope_only(text):
+            address = text
         return turn.slots_from({"outage_address": address})
 
     async def extract_outage_kind(self, dispatcher, tracker, domain) -> dict[str, Any]:

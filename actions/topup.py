@@ -18,6 +18,7 @@ Money safety, in the order a payment can go wrong:
 """
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -46,6 +47,25 @@ CONFIRMATION_PROMPTS = {"utter_ask_topup_confirm", "utter_payment_unconfirmed"}
 TOPUP_SLOTS = ("amount", "topup_confirm", "payment_key", "payment_for", "last4")
 
 
+# "全部交清" / "欠多少交多少" typed at the amount prompt: the owed total (the button's
+# amount); still shown in the confirmation prompt before anything is paid.
+PAY_ALL = re.compile(r"(全部|全都|全|都|一次性?)(交|缴|付|结|还)|(交|缴|结|还|付)(清|完)|欠多少(就)?(交|缴|付)多少")
+NOT_NOW = re.compile(r"不|别|取消|算了")
+
+
+def pays_all(text: str) -> bool:
+    return bool(PAY_ALL.search(text)) and not NOT_NOW.search(text)
+
+
+async def owed_total(tracker: Tracker) -> str | None:
+    """What the account owes now, or None when it owes nothing (or cannot be read)."""
+    try:
+        summary = await svc.account_summary(tracker.get_slot("account_no"), turn.turn_key(tracker))
+    except (svc.ServiceUnavailable, svc.ServiceFailed):
+        return None
+    return summary.unpaid_total if Decimal(summary.unpaid_total) > 0 else None
+
+
 class ValidateTopupForm(IdentityFormValidation):
     own_intent = "top_up"
 
@@ -66,6 +86,8 @@ class ValidateTopupForm(IdentityFormValidation):
             dispatcher.utter_message(response="utter_another_account")
             return {"account_no": None, "last4": None, "amount": None}
         amount = turn.entity(tracker, "amount") or normalize_entity("amount", turn.text(tracker))
+        if not amount and pays_all(turn.text(tracker)):
+            amount = await owed_total(tracker)  # typed instead of tapping 缴清…元
         return {"amount": amount} if amount else self._not_an_answer(dispatcher, tracker, "amount")
 
     async def extract_topup_confirm(

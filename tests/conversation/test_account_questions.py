@@ -84,6 +84,16 @@ def test_an_arrears_question_gets_what_is_overdue_with_its_late_fee(
     assert "交电费" in buttons(reply) and "查看账单明细" in buttons(reply)
 
 
+def test_an_arrears_question_with_the_account_and_check_up_front_is_answered_at_once(
+    customer: Customer, billing: httpx.Client, in_arrears: tuple[str, str]
+) -> None:
+    account_no, last4 = in_arrears
+    text = Customer.text_of(customer.say(f"是不是欠钱了 户号{account_no} 尾号{last4}"))
+    for bill in summary(billing, account_no)["overdue_bills"]:
+        assert month_zh(bill["period"]) in text and f"{bill['amount_due']}元" in text, text
+    assert "后4位" not in text and "查电费，还是交电费" not in text
+
+
 def test_no_arrears_is_said_plainly(customer: Customer, paid_up: tuple[str, str]) -> None:
     text = Customer.text_of(verified_answer(customer, "我有没有欠费", paid_up))
     assert "没有欠费" in text
@@ -149,6 +159,16 @@ def test_a_follow_up_about_an_owed_figure_names_its_month_and_late_fee(
     text = Customer.text_of(customer.say(f"欠的{figure}是怎么回事"))
     assert month_zh(overdue["period"]) in text and f"违约金{overdue['late_fee']}元" in text
     assert "后4位" not in text and "户号" not in text.split("：")[0]  # no second identity check
+
+
+@pytest.mark.parametrize("question", ["不交会怎样", "那要是不交会怎么样", "欠着费会不会被停电"])
+def test_what_happens_if_it_is_not_paid_gets_the_late_fee_and_notice_rule(
+    customer: Customer, in_arrears: tuple[str, str], question: str
+) -> None:
+    verified_answer(customer, "查一下电费", in_arrears)
+    text = Customer.text_of(customer.say(question))
+    assert "违约金" in text and "通知" in text, text  # the late fee, and no cut without notice
+    assert "计划停电" not in text and "好的" not in text.split("。")[0]
 
 
 def test_how_long_this_balance_lasts_follows_the_balance(

@@ -31,6 +31,23 @@ def test_a_rule_question_in_service_words_gets_the_knowledge_graph_answer(
     assert "户号" not in text and "非常抱歉" not in text  # no service flow, no complaint apology
 
 
+# Worded as requests or with a complaint word, answered all the same (found by trying
+# the bot as customers would): (what the customer types, a word of the right answer)
+ASKED_AS_REQUESTS = [
+    ("帮我开个发票 公司用的", "发票"),
+    ("电费交了没到账怎么办", "交费凭证"),
+    ("我不是投诉 就问问电费怎么算的", "阶梯"),
+]
+
+
+@pytest.mark.parametrize("question,answer_word", ASKED_AS_REQUESTS, ids=[q for q, _ in ASKED_AS_REQUESTS])
+def test_a_question_worded_as_a_request_gets_its_answer(customer: Customer, question: str, answer_word: str) -> None:
+    text = Customer.text_of(customer.say(question))
+    assert answer_word in text, text
+    for wrong in ("非常抱歉", "不太确定", "没太听明白", "不在我的服务范围", "10位户号"):
+        assert wrong not in text, text
+
+
 @pytest.mark.parametrize("request_text,first_words", [
     ("帮我查下上个月电费", "户号"), ("我要交电费", "户号"),
 ])

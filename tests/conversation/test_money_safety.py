@@ -75,6 +75,29 @@ def test_last_four_over_the_limit_is_not_read_as_an_amount(customer: Customer) -
     customer.say("取消")
 
 
+@pytest.mark.parametrize("account", DEMO_ACCOUNTS, ids=lambda a: a[0])
+def test_everything_said_in_the_first_message_is_used_and_checked(
+    customer: Customer, billing: httpx.Client, account: tuple[str, str]
+) -> None:
+    (account_no, last4) = account
+    before = payments(billing, account_no)
+    confirm = Customer.text_of(customer.say(f"交电费 户号{account_no} 手机尾号{last4} 交两百"))
+    assert confirmation_amount(confirm) == "200.00", confirm  # nothing asked again
+    assert "缴费成功" in Customer.text_of(customer.say("确认"))
+    assert [Decimal(p["amount"]) for p in new_payments(billing, account_no, before)] == [Decimal("200.00")]
+
+
+def test_a_wrong_last_four_in_the_first_message_is_a_failed_check(customer: Customer) -> None:
+    said = Customer.text_of(customer.say("查电费 3300000003 尾号1111"))
+    assert "不正确" in said or "不一致" in said or "不匹配" in said, said
+    assert "元" not in said  # no bill before the check passes
+
+
+def test_the_digits_of_a_bare_account_number_are_not_a_check(customer: Customer) -> None:
+    asked = Customer.text_of(customer.say("查电费 3300000003"))
+    assert "后4位" in asked and "不正确" not in asked
+
+
 def test_a_stray_yes_after_an_faq_pays_nothing(customer: Customer, billing: httpx.Client) -> None:
     account_no, last4 = "3300000002", "1234"
     before = payments(billing, account_no)
@@ -176,3 +199,37 @@ def test_the_amount_prompt_says_what_is_owed(customer: Customer, billing: httpx.
     text = Customer.text_of(customer.say(owing[1]))
     unpaid = billing.get(f"/accounts/{owing[0]}").json()["unpaid_total"]
     assert f"{unpaid}元" in text
+
+
+@pytest.mark.parametrize("words", ["全部交清", "欠多少交多少"])
+def test_paying_everything_typed_at_the_amount_prompt_proposes_the_owed_total(
+    customer: Customer, billing: httpx.Client, stack, words: str
+) -> None:
+    owing = take_spare(stack, Account.billing_mode == "postpaid",
+                       exists().where(Bill.account_no == Account.account_no, Bill.paid.is_(False)))
+    before = payments(billing, owing[0])
+    customer.say("我要交电费")
+    customer.say(owing[0])
+    customer.say(owing[1])
+    unpaid = billing.get(f"/accounts/{owing[0]}").json()["unpaid_total"]
+    confirm = Customer.text_of(customer.say(words))  # typed instead of tapping 缴清…元
+    assert confirmation_amount(confirm) == unpaid, confirm
+    customer.say("取消")
+    assert new_payments(billing, owing[0], before) == []
+
+
+def test_paying_everything_with_nothing_owed_proposes_no_amount(customer: Customer) -> None:
+    customer.say("我要交电费")
+    customer.say("3300000002")  # prepaid: owes nothing
+    customer.say("1234")
+    text = Customer.text_of(customer.say("全部交清"))
+    assert confirmation_amount(text) is None and "多少" in text
+
+
+def test_thanks_and_nothing_more_at_a_prompt_leaves_the_top_up(customer: Customer) -> None:
+    customer.say("我要交电费")
+    customer.say("3300000003")
+    customer.say("2468")
+    text = Customer.text_of(customer.say("谢谢 没事了"))
+    assert "多少" not in text  # not asked for the amount again
+    assert confirmation_amount(Customer.text_of(customer.say("100"))) is None  # the form was left

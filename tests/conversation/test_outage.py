@@ -95,6 +95,18 @@ def test_the_form_takes_what_a_customer_types_instead_of_the_buttons(customer: C
     assert ticket["id"] in progress and "已受理" in progress
 
 
+def test_how_far_it_reaches_told_at_the_address_prompt_is_not_the_address(
+    customer: Customer, outage: httpx.Client
+) -> None:
+    customer.say("我家停电了")
+    again = Customer.text_of(customer.say("整栋楼都停了"))  # the reach, not where
+    assert "地址" in again and "手机号" not in again
+    assert "手机号" in Customer.text_of(customer.say("西湖区文三路199号"))  # the reach is not asked
+    customer.say(MOBILE)
+    [ticket] = tickets_of(outage, customer)
+    assert ticket["kind"] == "building" and "文三路199号" in ticket["address"]["text"]
+
+
 def test_a_building_under_a_planned_outage_gets_it_and_no_ticket(
     stack: Stack, customer: Customer, outage: httpx.Client
 ) -> None:
