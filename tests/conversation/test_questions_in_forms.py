@@ -33,6 +33,12 @@ def payments(billing: httpx.Client, account_no: str) -> list[dict]:
     return billing.get(f"/accounts/{account_no}/payments").json()["payments"]
 
 
+def up_to_the_identity_prompt(customer: Customer, opening: str, account_no: str) -> None:
+    """A top-up opened and its 户号 given: the bot asks for the phone's last four."""
+    assert "户号" in Customer.text_of(customer.say(opening))
+    assert "后4位" in Customer.text_of(customer.say(account_no))
+
+
 def confirmed_amount(text: str) -> str | None:
     match = re.search(r"缴纳电费(\d+\.\d\d)元", text)
     return match[1] if match else None
@@ -45,7 +51,7 @@ def test_an_account_number_then_a_question_fills_the_form_and_answers_it(
     assert "户号" in Customer.text_of(customer.say("帮我看下电费"))
     text = Customer.text_of(customer.say(f"{account_no} 顺便问一下 过户需要哪些材料"))
     assert SECOND_QUESTION in text and "身份证" in text  # the question answered …
-    assert text.rstrip().endswith("后4位。") or "后4位" in text.split("依据")[-1]  # … then the next prompt
+    assert text.rstrip().endswith("后4位。")  # … then the form's next prompt
     assert "10位数字" not in text
     assert "电费账单" in Customer.text_of(customer.say(last4))
 
@@ -55,8 +61,7 @@ def test_the_last_four_then_a_question_verifies_and_answers(
 ) -> None:
     account_no, last4 = prepaid
     before = payments(billing, account_no)
-    customer.say("我想充点电费")
-    customer.say(account_no)
+    up_to_the_identity_prompt(customer, "我想充点电费", account_no)
     text = Customer.text_of(customer.say(f"{last4} 另外 违约金是怎么收的"))
     assert SECOND_QUESTION in text and "千分之一" in text
     assert "预存多少" in text.split("依据")[-1]  # verified: the amount is asked next
@@ -70,8 +75,7 @@ def test_an_amount_then_a_question_keeps_the_amount_and_its_figure_never_lands(
 ) -> None:
     account_no, last4 = prepaid
     before = payments(billing, account_no)
-    customer.say("交电费")
-    customer.say(account_no)
+    up_to_the_identity_prompt(customer, "交电费", account_no)
     customer.say(last4)
     text = Customer.text_of(customer.say("八十块 对了 电费发票在哪开"))
     assert SECOND_QUESTION in text and "发票" in text
@@ -103,10 +107,22 @@ def test_a_usage_cost_question_at_the_amount_prompt_is_computed_not_paid(
     customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
 ) -> None:
     account_no, last4 = prepaid
-    customer.say("我要预存电费")
-    customer.say(account_no)
+    up_to_the_identity_prompt(customer, "我要预存电费", account_no)
     customer.say(last4)
     text = Customer.text_of(customer.say("要是一个月用200度得交多少"))
     assert "用电200度" in text and "电费约" in text  # the computation
     assert confirmed_amount(text) is None and "预存多少" in text.split("依据")[-1]  # then the amount asked again
     customer.say("取消")
+
+
+def test_a_question_with_a_figure_at_the_identity_prompt_is_no_identity_answer(
+    customer: Customer, spare_account: tuple[str, str]
+) -> None:
+    account_no, last4 = spare_account
+    customer.say("查下电费")
+    customer.say(account_no)
+    text = Customer.text_of(customer.say("逾期3天要交违约金吗"))
+    assert "违约金" in text and "依据" in text  # answered …
+    assert "不一致" not in text and "4位数字" not in text  # … not checked as the last four
+    assert text.rstrip().endswith("后4位。")  # and the prompt asked again
+    assert "电费账单" in Customer.text_of(customer.say(last4))
