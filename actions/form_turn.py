@@ -25,6 +25,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from services.cost_question import asks_cost
 from services.textnorm import normalize_entity, normalize_text
 
 # Actions that belong to running a form; anything else after the latest user message
@@ -182,17 +183,26 @@ def states_last4(tracker: Tracker) -> str | None:
     return last4 if last4 and _LAST4_CUE.search(text(tracker)) else None
 
 
+def asks_usage_cost(tracker: Tracker) -> bool:
+    """The latest message gives a kWh figure and asks what it costs: a computation
+    (IntentGuard makes most of them ask_tariff; a forecast_bill one is computed by the
+    forecast form), never an answer to a prompt."""
+    return entity(tracker, "kwh") is not None and asks_cost(text(tracker))
+
+
 def asks_something_else(tracker: Tracker, own_intent: str) -> bool:
     """A clear question or request that is not an answer to the prompt, even with a
     figure in it: a question the knowledge graph answers (the router kept it faq inside
-    the form), or another request IntentGuard was certain of (三百度电多少钱, a danger).
-    A message that answers first and asks second is an answer (see ``text``)."""
+    the form), what a usage costs (三百度电多少钱), or another request IntentGuard was
+    certain of (a danger).  A message that answers first and asks second is an answer
+    (see ``text``)."""
     if is_button(tracker) or answer_end(tracker) is not None:
         return False
     found = tracker.latest_message.get("intent") or {}
     if found.get("name") == "faq":
         return bool((tracker.latest_message.get("knowledge") or {}).get("confident"))
-    return found.get("name") not in (*ANSWER_INTENTS, own_intent) and float(found.get("confidence") or 0) >= 1.0
+    certain = float(found.get("confidence") or 0) >= 1.0 or asks_usage_cost(tracker)
+    return found.get("name") not in (*ANSWER_INTENTS, own_intent) and certain
 
 
 def looks_like_an_answer(tracker: Tracker) -> bool:
