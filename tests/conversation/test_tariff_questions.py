@@ -38,7 +38,7 @@ def test_usage_stated_for_the_year_places_the_tier(customer: Customer, billing: 
     assert "176.40元" in text and "3000度" in text
 
 
-@pytest.mark.parametrize("question", ["用了三百度要交多少", "三百度电多少钱"])
+@pytest.mark.parametrize("question", ["用了三百度要交多少", "三百度电多少钱", "这个月要是用三百度得交多少"])
 def test_a_usage_figure_is_computed_not_forecast(customer: Customer, billing: httpx.Client, question: str) -> None:
     text = Customer.text_of(customer.say(question))
     assert "即将上线" not in text
