@@ -2,8 +2,11 @@
 
 A follow-up such as 需要带什么材料 / 多久能办好 right after an answer is answered from
 that topic's neighbourhood in the graph, even when the NLU took it for out of scope or
-was unsure (rules.yml sends those here right after an answer).  Answers are for the
-customer's province: the one the question names, else the verified account's.  When the retriever is not confident the bot
+was unsure (rules.yml sends those here right after an answer).  Answers, follow-ups
+included, are for the customer's province: the one the question names, else the
+verified account's, else the one the customer named earlier in the conversation (我家在
+北京 …); a province the data has no figure for is said to be unknown (knowledge_graph/
+answers.py).  When the retriever is not confident the bot
 says so, offers the three nearest topics as buttons and offers a human; a customer who
 declines them (不是, 都不是 …) is handed to a human.
 
@@ -26,6 +29,7 @@ from actions import form_turn as turn
 from actions import services_client as svc
 from actions.handoff import hand_over
 from actions.replies import HANDOFF_BUTTON, joined, part
+from services.regions import province_named_in
 
 SUGGESTIONS = 3
 # What to say when a message the NLU did not take for a question of ours, tried as a
@@ -63,23 +67,37 @@ def say_answer(dispatcher: CollectingDispatcher, tracker: Tracker, found: dict) 
                              sources=sources_note(answer, found.get("sources"), tracker.get_slot("channel")))
 
 
-async def verified_province(tracker: Tracker) -> dict[str, str]:
-    """``{"province": key}`` of the verified account, so the answer is for its province."""
+def province_named_before(tracker: Tracker) -> str | None:
+    """The province the customer last named in this conversation (我家在北京 …), or None."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            named = province_named_in(event.get("text") or "")
+            if named is not None:
+                return named.key
+    return None
+
+
+async def province_params(tracker: Tracker) -> dict[str, str]:
+    """``{"province": key}`` whose rules the answer is for (the question's own words are
+    read first, by the service): the verified account's, else the one the customer named
+    earlier in the conversation; {} when neither is known."""
     account_no = tracker.get_slot("verified_account")
+    named = province_named_before(tracker)
     if not account_no:
-        return {}
+        return {"province": named} if named else {}
     try:
         return {"province": (await svc.account_summary(account_no, turn.turn_key(tracker))).province}
     except (svc.ServiceUnavailable, svc.ServiceFailed):
-        return {}  # the answer then names each province's figures
+        return {"province": named} if named else {}  # else the answer names each province's figures
 
 
-async def followup(topic: str | None, question: str) -> dict | None:
-    """The answer to an aspect question (materials, time limit …) about ``topic``."""
+async def followup(topic: str | None, question: str, province: dict[str, str]) -> dict | None:
+    """The answer to an aspect question (materials, time limit …) about ``topic``, for
+    the customer's province (``province_params``)."""
     if not topic:
         return None
     try:
-        return await svc.call("GET", f"/kg/topics/{topic}/followup", params={"q": question})
+        return await svc.call("GET", f"/kg/topics/{topic}/followup", params={"q": question, **province})
     except svc.ServiceFailed:
         return None  # not an aspect question (422) or unknown topic
 
@@ -99,7 +117,7 @@ async def take_up_second_question(dispatcher: CollectingDispatcher, tracker: Tra
         return []
     try:
         found = await svc.call("GET", "/kg/search",
-                               params={"q": question, "k": SUGGESTIONS, **await verified_province(tracker)})
+                               params={"q": question, "k": SUGGESTIONS, **await province_params(tracker)})
     except (svc.ServiceUnavailable, svc.ServiceFailed):
         dispatcher.utter_message(response="utter_second_question_later", question=question)
         return []
@@ -142,14 +160,14 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(response="utter_ack")
             return []
         try:
-            found = await svc.call("GET", "/kg/search",
-                                   params={"q": question, "k": SUGGESTIONS, **await verified_province(tracker)})
+            province = await province_params(tracker)
+            found = await svc.call("GET", "/kg/search", params={"q": question, "k": SUGGESTIONS, **province})
             results = found.get("results") or []
             best = results[0] if found.get("confident") and results else None
             # Once a topic is in play, "需要带什么材料" asks about one aspect of it: of the
             # topic the question names if the retriever is sure, else of the last one.
             topic = best["topic"] if best else last_topic
-            aspect = await followup(topic, question) if last_topic else None
+            aspect = await followup(topic, question, province) if last_topic else None
         except (svc.ServiceUnavailable, svc.ServiceFailed):
             dispatcher.utter_message(response="utter_faq_unavailable")
             return []

@@ -10,7 +10,12 @@ message here, for the slot actually asked:
 - what is given before it is asked (户号, an amount said with 元/块 or a pay verb, the
   last four said with 尾号/后四位) is kept when the form starts or at the 户号 prompt;
 - a message that answers nothing and is a clear other request fills nothing, so the
-  form is rejected and the rules for that request take over.
+  form is rejected and the rules for that request take over; so does a clear question
+  (one the knowledge graph answers, or one IntentGuard was certain of), even with a
+  figure in it (欠费3天会停电吗 is no 户号);
+- a message that answers and then asks (3300000001 顺便问下过户要带什么: the router's
+  ``knowledge.answer_end``) is read up to its second question: the words and entities
+  of the question never fill a slot, and the form takes the question up.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from services.cost_question import asks_cost
 from services.textnorm import normalize_entity, normalize_text
 
 # Actions that belong to running a form; anything else after the latest user message
@@ -50,8 +56,19 @@ def intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
+def answer_end(tracker: Tracker) -> int | None:
+    """Where the answering part of the latest message ends: where a second question
+    begins (the router marks it whether or not the question is ours); None: all of it."""
+    start = (tracker.latest_message.get("knowledge") or {}).get("answer_end")
+    if start is None:
+        return None
+    raw = tracker.latest_message.get("text") or ""
+    return int(start) + len(raw) - len(raw.lstrip())  # the router read the stripped text
+
+
 def text(tracker: Tracker) -> str:
-    return normalize_text(tracker.latest_message.get("text") or "")
+    """The latest message's words, up to a second question it goes on to ask."""
+    return normalize_text((tracker.latest_message.get("text") or "")[: answer_end(tracker)])
 
 
 def is_button(tracker: Tracker) -> bool:
@@ -60,8 +77,12 @@ def is_button(tracker: Tracker) -> bool:
 
 
 def entity(tracker: Tracker, name: str) -> str | None:
-    """The normalized value of the first ``name`` entity in the latest message."""
+    """The normalized value of the first ``name`` entity in the latest message (not in
+    a second question it asks: 好的 顺便问下充200有优惠吗 gives no amount)."""
+    end = answer_end(tracker)
     for found in tracker.latest_message.get("entities") or []:
+        if end is not None and int(found.get("start") or 0) >= end:
+            continue
         if found.get("entity") == name and found.get("value") not in (None, ""):
             return str(found["value"])
     return None
@@ -160,6 +181,28 @@ def states_last4(tracker: Tracker) -> str | None:
     """The phone's last four, when the customer said that is what the digits are."""
     last4 = entity(tracker, "last4")
     return last4 if last4 and _LAST4_CUE.search(text(tracker)) else None
+
+
+def asks_usage_cost(tracker: Tracker) -> bool:
+    """The latest message gives a kWh figure and asks what it costs: a computation
+    (IntentGuard makes most of them ask_tariff; a forecast_bill one is computed by the
+    forecast form), never an answer to a prompt."""
+    return entity(tracker, "kwh") is not None and asks_cost(text(tracker))
+
+
+def asks_something_else(tracker: Tracker, own_intent: str) -> bool:
+    """A clear question or request that is not an answer to the prompt, even with a
+    figure in it: a question the knowledge graph answers (the router kept it faq inside
+    the form), what a usage costs (三百度电多少钱), or another request IntentGuard was
+    certain of (a danger).  A message that answers first and asks second is an answer
+    (see ``text``)."""
+    if is_button(tracker) or answer_end(tracker) is not None:
+        return False
+    found = tracker.latest_message.get("intent") or {}
+    if found.get("name") == "faq":
+        return bool((tracker.latest_message.get("knowledge") or {}).get("confident"))
+    certain = float(found.get("confidence") or 0) >= 1.0 or asks_usage_cost(tracker)
+    return found.get("name") not in (*ANSWER_INTENTS, own_intent) and certain
 
 
 def looks_like_an_answer(tracker: Tracker) -> bool:

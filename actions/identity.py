@@ -28,6 +28,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_turn as turn
 from actions import services_client as svc
+from actions.faq import take_up_second_question
 from actions.handoff import hand_over
 from actions.replies import time_zh
 from services import clock
@@ -120,8 +121,20 @@ class IdentityFormValidation(FormValidationAction):
         return turn.is_fresh(tracker) and turn.started_now(tracker, self.form_name())
 
     def _asked(self, tracker: Tracker, slot: str) -> bool:
-        """Whether the latest message answers the form's question for ``slot``."""
-        return turn.is_fresh(tracker) and not self._starting(tracker) and turn.requested_slot(tracker) == slot
+        """Whether the latest message answers the form's question for ``slot`` (a clear
+        question or another request asked at the prompt answers nothing: its rule
+        takes it, and the form asks again)."""
+        return (turn.is_fresh(tracker) and not self._starting(tracker) and turn.requested_slot(tracker) == slot
+                and not turn.asks_something_else(tracker, self.own_intent))
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """Fill and check the slots; an answer that goes on to ask a question (3300000001
+        顺便问下过户要带什么) gets the question answered before the form's next prompt."""
+        events = await super().run(dispatcher, tracker, domain)
+        answered = any(e.get("name") != "requested_slot" for e in events if e.get("event") == "slot")
+        if answered and turn.is_fresh(tracker) and not self._starting(tracker):
+            events.extend(await take_up_second_question(dispatcher, tracker))
+        return events
 
     def _not_an_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
         """What a message without a ready value for ``slot`` does at its prompt."""

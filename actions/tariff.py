@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_turn as turn
 from actions import services_client as svc
+from actions.faq import province_named_before
 from actions.identity import is_verified
 from actions.replies import joined, month_zh, part, tier_name
 from services import clock
@@ -87,14 +88,15 @@ USED_THIS_YEAR = re.compile(r"(?:今年|今年以来|年初到现在|这一年|�
 
 async def province_and_account(tracker: Tracker) -> tuple[str, str | None]:
     """Whose tariff: the province the question names, else the verified customer's own
-    (with the 户号, so the tier reached this year is theirs), else the default table."""
+    (with the 户号, so the tier reached this year is theirs), else the one the customer
+    named earlier in the conversation (我家在北京 … 那两百度呢), else the default table."""
     named = province_named_in(tracker.latest_message.get("text") or "")
     account_no = tracker.get_slot("account_no")
     if is_verified(tracker, account_no):
         summary = await svc.account_summary(account_no, turn.turn_key(tracker))
         if named is None or named.key == summary.province:
             return summary.province, account_no
-    return (named.key if named else get_settings().default_province), None
+    return (named.key if named else province_named_before(tracker) or get_settings().default_province), None
 
 
 def stated_usage_this_year(text: str, usage: Decimal) -> int | None:

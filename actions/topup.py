@@ -8,8 +8,9 @@ Money safety, in the order a payment can go wrong:
   confirmation (改成两百).  Digits answered to the identity prompt never reach it.
 - A payment happens only in answer to its own confirmation prompt, in the same form
   run, for the amount shown in that prompt: ``extract_topup_confirm`` accepts a yes
-  only when the bot's last words were that prompt.  A 好的 said anywhere else pays
-  nothing.
+  only when the bot's last words were that prompt, and only a yes that asks nothing
+  else (嗯 顺便问下… gets its answer and the prompt again).  A 好的 said anywhere else
+  pays nothing.
 - Never charging twice: the idempotency key is made when the bot first asks for the
   confirmation of an (account, amount), and kept while they do not change, so a
   repeated 确认, a retried HTTP call, a replayed turn or a retry after the payment
@@ -97,6 +98,10 @@ class ValidateTopupForm(IdentityFormValidation):
             return {}
         if turn.last_bot_response(tracker) not in CONFIRMATION_PROMPTS:
             return {}  # the customer did not just see the confirmation: ask it again
+        if turn.answer_end(tracker) is not None:
+            # 嗯 顺便问下…: the question is answered, and the confirmation asked again
+            # on its own, so a payment never rides on a message that asked something else
+            return {"topup_confirm": None}
         answer = {"affirm": True, "deny": False}.get(turn.intent(tracker) or "")
         return {} if answer is None else {"topup_confirm": answer}
 

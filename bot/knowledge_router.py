@@ -181,6 +181,7 @@ class KnowledgeRouter(GraphComponent):
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
         text = (message.get(TEXT) or "").strip()
         if name not in self._service and name not in ("faq", "out_of_scope"):
+            self._keep_second_question(message, name, text)  # 3300000001 顺便问下过户要带什么
             return
         if text.startswith("/") or confidence >= 1.0:  # a button, or IntentGuard was certain
             return
@@ -201,6 +202,9 @@ class KnowledgeRouter(GraphComponent):
         second = self._second_question(text, route, found)
         if second:
             knowledge["second_question"] = second
+        split = self._split_second(text)
+        if split is not None:
+            knowledge["answer_end"] = split[0]
         message.set(KNOWLEDGE, knowledge, add_to_output=True)
 
     def _decide(self, message: Message, name: Text, confidence: float, text: Text,
@@ -248,14 +252,35 @@ class KnowledgeRouter(GraphComponent):
         services = [r for r in message.get("intent_ranking") or [] if r.get("name") in self._service]
         return services[0]["name"] if services else None
 
-    def _second_question(self, text: Text, route: Text, found: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
-        """The later question of a message that asks two, if the retriever answers it."""
+    def _keep_second_question(self, message: Message, name: Text, text: Text) -> None:
+        """An answer to a form's prompt (inform, affirm …) that goes on to ask a question:
+        the intent stays; where the question starts, and the question if it is ours, are
+        kept for the form (it reads the answer before it and takes the question up)."""
+        split = self._split_second(text)
+        if split is None:
+            return
+        knowledge = {"route": name, "reason": "an answer, then a second question", "classified_as": name,
+                     "answer_end": split[0]}
+        second = self._second_question(text, name, {})
+        if second:
+            knowledge["second_question"] = second
+        message.set(KNOWLEDGE, knowledge, add_to_output=True)
+
+    def _split_second(self, text: Text) -> Optional[tuple]:
+        """(where it begins, its words) of a second question (顺便问下 …, 另外 …) asked
+        after the message's first words, or None: what comes before it is the first part."""
         match = self._second.search(text)
         if match is None or match.start() == 0:
             return None
         rest = text[match.end():].strip(" ，,。、：:")
-        if len(rest) < 4 or not self._question.search(rest):
+        return (match.start(), rest) if len(rest) >= 4 and self._question.search(rest) else None
+
+    def _second_question(self, text: Text, route: Text, found: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
+        """The later question of a message that asks two, if the retriever answers it."""
+        split = self._split_second(text)
+        if split is None:
             return None
+        start, rest = split
         second = self._search.search(rest)
         if second is None or not (second["confident"] or self._names_power(rest)):
             return None  # not a question of ours
@@ -263,7 +288,7 @@ class KnowledgeRouter(GraphComponent):
             return {"text": rest, **second}
         # two rule questions: the retriever read the whole message as one, so the first
         # is searched on its own words too (actions/faq.py answers it from them)
-        first_text = text[: match.start()].strip(" ，,。、：:")
+        first_text = text[:start].strip(" ，,。、：:")
         first = self._search.search(first_text)
         if first is None or first["topic"] == second["topic"]:
             return None  # one question, said twice

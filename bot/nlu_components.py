@@ -27,6 +27,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from services import clock
+from services.cost_question import asks_cost
 from services.outage.triage import is_danger, ticket_id_in
 from services.textnorm import VAGUE_PREFIXES, VAGUE_SUFFIX, normalize_entity
 
@@ -187,6 +188,9 @@ class IntentGuard(GraphComponent):
       that ticket's progress.
     - The price paid for surplus solar power (上网电价, 卖电) is a knowledge-graph
       question, not a consumption tariff computation.
+    - A usage figure asked the price of (这个月要是用三百度得交多少) is a tariff
+      computation (services/cost_question.py), not a bill: no bill answers what a usage
+      would cost.  (forecast_bill keeps it: the forecast computes from a stated figure.)
     - "我不是投诉": a customer who says it is not a complaint is believed; the next
       intent in the ranking is taken.
     - Other bills and utilities (交话费, 信用卡账单, 水费, 房租 …) named without any word
@@ -225,6 +229,9 @@ class IntentGuard(GraphComponent):
             # the price paid for surplus solar power is a rule to look up (the knowledge
             # graph's pv_feed_in_price), never the consumption tariff table
             "feed_in_price": "上网电价|余电上网|卖电|卖给(电网|国家|国网|供电)|(光伏|发的电).{0,6}(多少钱一度|怎么算钱|收购价|卖多少)",
+            # the intents a kWh figure asked the price of is taken from (ask_tariff itself is
+            # made certain, so the router does not trade it for faq)
+            "usage_cost_from": ["query_bill", "top_up", "ask_tariff", "inform", "faq", "out_of_scope"],
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
@@ -238,6 +245,7 @@ class IntentGuard(GraphComponent):
         self._foreign_power = tuple(foreign_power)
         self._denied = re.compile(config["denied_complaint"])
         self._feed_in = re.compile(config["feed_in_price"])
+        self._usage_cost_from = set(config["usage_cost_from"])
 
     @classmethod
     def create(
@@ -264,9 +272,17 @@ class IntentGuard(GraphComponent):
                 self._take_next(message, exclude={"complain"})
             elif (intent in self._service or intent == "out_of_scope") and self._names_only_foreign(text):
                 set_intent(message, "out_of_scope", 1.0)
+            elif intent in self._usage_cost_from and self._asks_usage_cost(message, text):
+                set_intent(message, "ask_tariff", 1.0)
             elif intent == "out_of_scope" and self._names_our_business(text):
                 self._take_next(message, exclude={"out_of_scope", "nlu_fallback"})
         return messages
+
+    def _asks_usage_cost(self, message: Message, text: Text) -> bool:
+        """A kWh figure and a question of what it costs: a tariff computation."""
+        if text.startswith("/") or self._feed_in.search(text):
+            return False
+        return any(e.get("entity") == "kwh" for e in message.get(ENTITIES) or []) and asks_cost(text)
 
     def _names_our_business(self, text: Text) -> bool:
         return any(w in text for w in self._business) and not any(w in text for w in self._foreign)

@@ -25,10 +25,10 @@ def topic(slug: str) -> dict:
 
 
 @router.get("/topics/{slug}/facts")
-def facts(slug: str, aspect: str) -> dict:
-    return service.topic_facts(slug, aspect)
+def facts(slug: str, aspect: str, province: str | None = None) -> dict:
+    return service.topic_facts(slug, aspect, province)
 
 
 @router.get("/topics/{slug}/followup")
-def followup(slug: str, q: str = "") -> dict:
-    return service.followup(slug, q)
+def followup(slug: str, q: str = "", province: str | None = None) -> dict:
+    return service.followup(slug, q, province)

@@ -80,8 +80,9 @@ def topic_subgraph(slug: str) -> dict:
     return graph_topic_subgraph(get_retriever().graph, _known_slug(slug))
 
 
-def topic_facts(slug: str, aspect: str) -> dict:
-    """``{topic, aspect, answer, facts, sources}`` for one aspect of a topic."""
+def topic_facts(slug: str, aspect: str, province: str | None = None, question: str = "") -> dict:
+    """``{topic, aspect, answer, facts, sources}`` for one aspect of a topic, for the
+    customer's province (as :func:`search`: named in ``question``, else ``province``)."""
     slug = _known_slug(slug)
     if aspect not in ASPECTS:
         raise Invalid(
@@ -89,11 +90,13 @@ def topic_facts(slug: str, aspect: str) -> dict:
             f"Unknown aspect {aspect!r}; expected one of {', '.join(ASPECTS)}.",
             "不支持的查询方面，可选：所需材料、办理时限、办理渠道、费用。",
         )
-    return asdict(compose_aspect_answer(get_retriever().graph, slug, ASPECTS[aspect]))
+    whose = customer_province(question, province)
+    return asdict(compose_aspect_answer(get_retriever().graph, slug, ASPECTS[aspect], whose.key if whose else None))
 
 
-def followup(slug: str, q: str) -> dict:
-    """Map a follow-up question to an aspect, then answer it like :func:`topic_facts`."""
+def followup(slug: str, q: str, province: str | None = None) -> dict:
+    """Map a follow-up question to an aspect, then answer it like :func:`topic_facts`
+    (for the customer's province: 那要多少钱 after a tariff answer is about their own)."""
     slug = _known_slug(slug)
     aspect = aspect_for_question(_clean_query(q))
     if aspect is None:
@@ -102,7 +105,7 @@ def followup(slug: str, q: str) -> dict:
             "The follow-up asks about none of: materials, time limit, channels, fees.",
             "没有识别出您想了解的是材料、时限、办理渠道还是费用，请换个说法。",
         )
-    return topic_facts(slug, aspect.name)
+    return topic_facts(slug, aspect.name, province, _clean_query(q))
 
 
 def _clean_query(q: str | None) -> str:

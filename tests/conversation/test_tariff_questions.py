@@ -38,7 +38,7 @@ def test_usage_stated_for_the_year_places_the_tier(customer: Customer, billing: 
     assert "176.40元" in text and "3000度" in text
 
 
-@pytest.mark.parametrize("question", ["用了三百度要交多少", "三百度电多少钱"])
+@pytest.mark.parametrize("question", ["用了三百度要交多少", "三百度电多少钱", "这个月要是用三百度得交多少"])
 def test_a_usage_figure_is_computed_not_forecast(customer: Customer, billing: httpx.Client, question: str) -> None:
     text = Customer.text_of(customer.say(question))
     assert "即将上线" not in text
@@ -49,3 +49,18 @@ def test_a_usage_figure_is_computed_not_forecast(customer: Customer, billing: ht
 def test_the_solar_feed_in_price_is_not_answered_with_the_consumption_table(customer: Customer, question: str) -> None:
     text = Customer.text_of(customer.say(question))
     assert "上网电价" in text and "没有经核实的价格" in text and "第一档" not in text  # no consumption table
+
+
+@pytest.mark.parametrize("question", ["这个月如果用到350度 大概得交多少钱", "那我这个月用个350度要交多少"])
+def test_a_usage_figure_after_the_bill_is_computed_on_the_verified_account(
+    customer: Customer, billing: httpx.Client, question: str
+) -> None:
+    """这个月 and a bill just shown make it sound like a bill request: a kWh figure asked
+    the price of is still a computation, on the verified account's own plan and tier."""
+    customer.say("查一下我家的电费")
+    customer.say("1100000001")
+    assert "电费账单" in Customer.text_of(customer.say("9753"))
+    text = Customer.text_of(customer.say(question))
+    expected = estimate(billing, "beijing", 350, account_no="1100000001")
+    assert f"{expected['total_amount']}元" in text and "北京" in text
+    assert "电费账单" not in text and "还没有账单" not in text  # not the bill again
