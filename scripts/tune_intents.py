@@ -15,17 +15,20 @@ Runs in the Rasa venv: ``PYTHONPATH=. .venv-rasa/bin/python scripts/tune_intents
    out-of-fold intent macro-F1 (nlu_fallback counted as a miss, as eval_nlu does) and by
    the share of the negative set's everyday requests sent to a service intent.
 
-Nothing is written to the configuration: the script prints the tables, and the values
-chosen from them are written by hand into config.yml / the components' defaults, with
-the figures in reports/nlu.md.
+Nothing is written to the configuration: the script prints the tables (and writes them
+to ``reports/intent_tuning.md``, which scripts/eval_nlu.py includes in reports/nlu.md);
+the values chosen from them are written by hand into config.yml and the components'
+defaults, with a comment saying so.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import sys
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -46,9 +49,9 @@ from bot.nlu_components import IntentGuard  # noqa: E402
 from scripts.eval_nlu import EVERYDAY, SERVICE_INTENTS, knowledge_graph_services  # noqa: E402
 
 SEEDS = (0, 1, 2)
-CLASSIFIER_GRID = {"C": (0.5, 1.0, 1.5, 2.0), "ngram_max": (2, 3)}
-ROUTER_GRID = {"sure_service": (0.5, 0.6, 0.7, 0.8, 0.9), "faq_share": (0.05, 0.1, 0.15, 0.2, 0.3),
-               "unsure_faq": (0.3, 0.4, 0.5, 0.6), "unsure_kg": (0.4, 0.5, 0.6)}
+CLASSIFIER_GRID = {"C": (0.5, 1.0, 2.0, 3.0), "ngram_max": (2, 3)}
+ROUTER_GRID = {"sure_service": (0.0, 0.3, 0.5, 0.7, 0.9), "faq_share": (0.05, 0.1, 0.15, 0.2, 0.3, 0.5),
+               "unsure_faq": (0.3, 0.5, 0.6, 0.7), "unsure_kg": (0.4, 0.5, 0.6, 0.7)}
 FALLBACK_GRID = {"threshold": (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4), "ambiguity_threshold": (0.0, 0.02, 0.05, 0.1)}
 Ranking = List[Dict[str, float]]
 
@@ -117,23 +120,32 @@ def rankings(probabilities: np.ndarray, classes: List[str]) -> List[Ranking]:
     return [[{"name": classes[i], "confidence": float(row[i])} for i in np.argsort(-row)] for row in probabilities]
 
 
-def parse(texts: List[str], ranked: List[Ranking], guard: IntentGuard, router: Optional[KnowledgeRouter],
-          fallback: Optional[FallbackClassifier] = None) -> List[Message]:
-    """The classifier's output through IntentGuard, the router and the fallback."""
-    messages = [Message(data={"text": t, "intent": dict(r[0]), "intent_ranking": [dict(x) for x in r]})
-                for t, r in zip(texts, ranked)]
-    guard.process(messages)
+def guarded(texts: List[str], ranked: List[Ranking]) -> List[Tuple[str, dict, Ranking]]:
+    """The classifier's output after IntentGuard (which has no thresholds): computed once."""
+    messages = [Message(data={"text": t, "intent": dict(r[0]), "intent_ranking": r}) for t, r in zip(texts, ranked)]
+    IntentGuard(IntentGuard.get_default_config()).process(messages)
+    return [(m.get("text"), m.get("intent"), m.get("intent_ranking")) for m in messages]
+
+
+def parse(guarded_parses: List[Tuple[str, dict, Ranking]], router: Optional[KnowledgeRouter],
+          fallback: FallbackClassifier) -> List[str]:
+    """The intents after the router and the fallback."""
+    messages = [Message(data={"text": t, "intent": dict(i), "intent_ranking": [dict(x) for x in r]})
+                for t, i, r in guarded_parses]
     if router is not None:
         router.process(messages)
-    if fallback is not None:
-        fallback.process(messages)
-    return messages
+    fallback.process(messages)
+    return [m.get("intent")["name"] for m in messages]
 
 
-def everyday_to_service(texts: List[str], predicted: List[str]) -> float:
+def everyday_texts() -> set:
+    """The negative set's everyday requests (nlu_data/everyday_domains.tsv)."""
+    return {line.split("\t", 1)[1].strip() for line in EVERYDAY.read_text(encoding="utf-8").splitlines()[1:]
+            if "\t" in line}
+
+
+def everyday_to_service(texts: List[str], predicted: List[str], everyday: set) -> float:
     """Share of the negative set's everyday requests (in this data) sent to a service intent."""
-    everyday = {line.split("\t", 1)[1].strip() for line in EVERYDAY.read_text(encoding="utf-8").splitlines()[1:]
-                if "\t" in line}
     hits = [p for t, p in zip(texts, predicted) if t.strip() in everyday]
     return sum(p in SERVICE_INTENTS for p in hits) / max(1, len(hits))
 
@@ -162,13 +174,39 @@ def print_top(title: str, results, current: Dict[str, float], top: int = 12) -> 
     print()
 
 
+class Tee:
+    """Writes to the terminal and to the report file at once."""
+
+    def __init__(self, *streams) -> None:
+        self._streams = streams
+
+    def write(self, text: str) -> None:
+        for stream in self._streams:
+            stream.write(text)
+
+    def flush(self) -> None:
+        for stream in self._streams:
+            stream.flush()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--C", type=float, default=None, help="skip the classifier grid, use this C")
     parser.add_argument("--ngram-max", type=int, default=2)
+    parser.add_argument("--report", type=Path, default=ROOT / "reports" / "intent_tuning.md")
     args = parser.parse_args()
     os.chdir(ROOT)
+    with open(args.report, "w", encoding="utf-8") as report, contextlib.redirect_stdout(Tee(sys.stdout, report)):
+        print("# Intent classifier and thresholds, chosen by cross-validation on nlu_data/train\n")
+        print(f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+        command = " ".join(["PYTHONPATH=. .venv-rasa/bin/python scripts/tune_intents.py", *sys.argv[1:]])
+        print(f"- Command: `{command}`\n")
+        tune(args)
+
+
+def tune(args: argparse.Namespace) -> None:
+    """The classifier grid, calibration, then the router's and the fallback's thresholds."""
     examples = load_data("nlu_data/train").intent_examples
     texts = [e.get("text") for e in examples]
     intents = [e.get("intent") for e in examples]
@@ -182,8 +220,8 @@ def main() -> None:
           f"mean top confidence {probabilities.max(1).mean():.3f}, "
           f"expected calibration error {calibration_error(probabilities, correct):.3f}\n")
 
-    ranked = rankings(probabilities, classes)
-    guard = IntentGuard(IntentGuard.get_default_config())
+    parses = guarded(texts, rankings(probabilities, classes))
+    everyday = everyday_texts()
     router_defaults = KnowledgeRouter.get_default_config()
     fallback_defaults = {**FallbackClassifier.get_default_config(), "threshold": 0.3, "ambiguity_threshold": 0.05}
     with tempfile.TemporaryDirectory(prefix="tune-intents-") as workdir:
@@ -194,11 +232,11 @@ def main() -> None:
             def score(router_setting, fallback_setting=fallback_defaults):
                 router = KnowledgeRouter({**router_defaults, **router_setting}, search=search)
                 fallback = FallbackClassifier({**fallback_defaults, **fallback_setting})
-                predicted = [m.get("intent")["name"] for m in parse(texts, ranked, guard, router, fallback)]
-                return macro_f1(intents, predicted), service_f1(intents, predicted), everyday_to_service(texts, predicted)
+                predicted = parse(parses, router, fallback)
+                return (macro_f1(intents, predicted), service_f1(intents, predicted),
+                        everyday_to_service(texts, predicted, everyday))
 
-            no_router = [m.get("intent")["name"] for m in
-                         parse(texts, ranked, guard, None, FallbackClassifier(fallback_defaults))]
+            no_router = parse(parses, None, FallbackClassifier(fallback_defaults))
             print(f"- classifier + IntentGuard + fallback (0.3/0.05), no router: "
                   f"macro-F1 {macro_f1(intents, no_router):.4f}\n")
             router_today = {k: router_defaults[k] for k in ROUTER_GRID}
