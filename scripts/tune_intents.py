@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
+import yaml  # noqa: E402
 from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier  # noqa: E402
 from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
@@ -49,6 +50,7 @@ from bot.nlu_components import IntentGuard  # noqa: E402
 from scripts.eval_nlu import EVERYDAY, SERVICE_INTENTS, knowledge_graph_services  # noqa: E402
 
 SEEDS = (0, 1, 2)
+TIE = 0.001  # macro-F1 differences below this are a few examples out of ~4,700
 CLASSIFIER_GRID = {"C": (0.5, 1.0, 2.0, 3.0), "ngram_max": (2, 3)}
 ROUTER_GRID = {"sure_service": (0.0, 0.3, 0.5, 0.7, 0.9), "faq_share": (0.05, 0.1, 0.15, 0.2, 0.3, 0.5),
                "unsure_faq": (0.3, 0.5, 0.6, 0.7), "unsure_kg": (0.4, 0.5, 0.6, 0.7)}
@@ -67,6 +69,12 @@ class CachedSearch(KnowledgeSearch):
         if text not in self._cache:
             self._cache[text] = self._inner.search(text)
         return self._cache[text]
+
+
+def pipeline_config(name: str) -> Dict[str, float]:
+    """The settings config.yml gives the pipeline component ``name`` (today's values)."""
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+    return next({k: v for k, v in c.items() if k != "name"} for c in pipeline if c["name"] == name)
 
 
 def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
@@ -99,8 +107,12 @@ def tune_classifier(texts: List[str], intents: List[str], folds: int) -> Tuple[f
                 scores.append(macro_f1(intents, [classes[i] for i in probabilities.argmax(1)]))
             results[(c, n)] = float(np.mean(scores))
         print(f"| {c} | " + " | ".join(f"{results[(c, n)]:.4f}" for n in CLASSIFIER_GRID["ngram_max"]) + " |")
-    best = max(results, key=results.get)
-    print(f"\nchosen: C={best[0]}, character 1-{best[1]}-grams ({results[best]:.4f})\n")
+    # the most regularized setting within TIE of the best: differences smaller than that
+    # are a few examples, and a smaller C and shorter n-grams generalize more safely
+    top = max(results.values())
+    best = min((setting for setting, f1 in results.items() if f1 >= top - TIE), key=lambda s: (s[1], s[0]))
+    print(f"\nchosen: C={best[0]}, character 1-{best[1]}-grams ({results[best]:.4f}; "
+          f"the smallest C and n-gram length within {TIE} of the best, {top:.4f})\n")
     return best
 
 
@@ -164,12 +176,21 @@ def sweep(grid: Dict[str, Iterable], score) -> List[Tuple[Dict[str, float], tupl
     return sorted(results, key=lambda r: -r[1][0])
 
 
+def choose(results, current: Dict[str, float]) -> Dict[str, float]:
+    """Among the settings within TIE of the best, the one that changes the fewest of
+    today's values, then the one nearest them: the sweep is flat near its top, and a
+    difference of a few examples is no reason to move a threshold."""
+    top = results[0][1][0]
+    tied = [setting for setting, (f1, _, _) in results if f1 >= top - TIE]
+    return min(tied, key=lambda s: (sum(s[k] != current[k] for k in s), sum(abs(s[k] - current[k]) for k in s)))
+
+
 def print_top(title: str, results, current: Dict[str, float], top: int = 12) -> None:
     print(f"## {title}\n")
     print("| setting | macro-F1 | service+faq F1 | everyday → service |\n|---|---|---|---|")
     shown = results[:top] + [r for r in results if r[0] == current and r not in results[:top]]
     for setting, (f1, sf1, rate) in shown:
-        mark = " (today)" if setting == current else ""
+        mark = " (in use when run)" if setting == current else ""
         print(f"| {setting}{mark} | {f1:.4f} | {sf1:.4f} | {rate:.1%} |")
     print()
 
@@ -223,7 +244,7 @@ def tune(args: argparse.Namespace) -> None:
     parses = guarded(texts, rankings(probabilities, classes))
     everyday = everyday_texts()
     router_defaults = KnowledgeRouter.get_default_config()
-    fallback_defaults = {**FallbackClassifier.get_default_config(), "threshold": 0.3, "ambiguity_threshold": 0.05}
+    fallback_defaults = {**FallbackClassifier.get_default_config(), **pipeline_config("FallbackClassifier")}
     with tempfile.TemporaryDirectory(prefix="tune-intents-") as workdir:
         with knowledge_graph_services(Path(workdir)) as services_url:
             search = CachedSearch(KnowledgeSearch(services_url, os.environ.get("POWERDESK_SERVICE_TOKEN",
@@ -237,15 +258,20 @@ def tune(args: argparse.Namespace) -> None:
                         everyday_to_service(texts, predicted, everyday))
 
             no_router = parse(parses, None, FallbackClassifier(fallback_defaults))
-            print(f"- classifier + IntentGuard + fallback (0.3/0.05), no router: "
+            print(f"- classifier + IntentGuard + fallback ({fallback_defaults['threshold']}/"
+                  f"{fallback_defaults['ambiguity_threshold']}), no router: "
                   f"macro-F1 {macro_f1(intents, no_router):.4f}\n")
             router_today = {k: router_defaults[k] for k in ROUTER_GRID}
             routed = sweep(ROUTER_GRID, score)
-            print_top("KnowledgeRouter thresholds (fallback 0.3/0.05)", routed, router_today)
-            best_router = routed[0][0]
-            fallen = sweep(FALLBACK_GRID, lambda s: score(best_router, s))
-            print_top(f"FallbackClassifier thresholds (router {best_router})", fallen,
-                      {k: fallback_defaults[k] for k in FALLBACK_GRID})
+            print_top(f"KnowledgeRouter thresholds (fallback {fallback_defaults['threshold']}/"
+                      f"{fallback_defaults['ambiguity_threshold']})", routed, router_today)
+            chosen_router = choose(routed, router_today)
+            chosen_note = f"(within {TIE} of the best, fewest changes from the values in use)"
+            print(f"chosen: {chosen_router} {chosen_note}\n")
+            fallback_today = {k: fallback_defaults[k] for k in FALLBACK_GRID}
+            fallen = sweep(FALLBACK_GRID, lambda s: score(chosen_router, s))
+            print_top(f"FallbackClassifier thresholds (router {chosen_router})", fallen, fallback_today)
+            print(f"chosen: {choose(fallen, fallback_today)} {chosen_note}\n")
 
 
 if __name__ == "__main__":
