@@ -110,8 +110,12 @@ class KnowledgeRouter(GraphComponent):
             # after a failed call the retriever is not asked again for this long
             "retry_after_s": 30.0,
             # a service intent the classifier is at least this sure of stays, unless the
-            # classifier also gave faq at least `faq_share`
-            "sure_service": 0.9,
+            # classifier also gave faq at least `faq_share`.  These and the two `unsure_`
+            # values below read the calibrated confidences of bot/intent_classifier.py and
+            # were chosen by 5-fold CV on nlu_data/train (scripts/tune_intents.py,
+            # reports/intent_tuning.md: within 0.001 macro-F1 of the best, the setting
+            # that changes fewest values): sure_service 0.9 → 0.7, unsure_faq 0.5 → 0.7.
+            "sure_service": 0.7,
             "faq_share": 0.1,
             # intents whose requests are themselves questions the graph has topics for
             # (一度电多少钱 is a tariff lookup): they go to faq only with the classifier's
@@ -119,7 +123,7 @@ class KnowledgeRouter(GraphComponent):
             "question_shaped_services": ["ask_tariff"],
             # faq with the retriever unsure: below both, and no power word, out of scope
             # (the retriever's calibrated threshold is about 0.61)
-            "unsure_faq": 0.5,
+            "unsure_faq": 0.7,
             "unsure_kg": 0.5,
             # the confidence given to out_of_scope decided from both signals (above the fallback's 0.3)
             "not_ours_confidence": 0.5,

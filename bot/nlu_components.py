@@ -1,8 +1,9 @@
 """Custom Rasa 3.6 NLU components for PowerDesk's Chinese pipeline.
 
-(The tokenizer is in bot/tokenizer.py: it is the one component whose code changes
-what the model learns, so scripts/train_model.py retrains from scratch only when it
-changes; these components run at inference only and take effect without retraining.)
+(The tokenizer, bot/tokenizer.py, and the intent classifier, bot/intent_classifier.py,
+are the components whose code changes what the model learns, so scripts/train_model.py
+retrains from scratch when they change; these components run at inference only and
+take effect without retraining.)
 
 - ``IntentGuard``: what words make certain (a danger such as 电线打火 is an outage
   report; 不是投诉; 交话费 is another bill) corrects the classifier before the

@@ -78,6 +78,8 @@ class Scores:
 SERVICE_INTENTS = ("query_bill", "top_up", "report_outage", "query_outage", "ask_tariff",
                    "forecast_bill", "complain", "request_human")
 EVERYDAY = ROOT / "nlu_data" / "everyday_domains.tsv"
+# how the intent classifier and the thresholds reading it were chosen (scripts/tune_intents.py)
+TUNING = ROOT / "reports" / "intent_tuning.md"
 CONFIDENT = 0.7
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 SERVICES_URL_ENV = "POWERDESK_SERVICES_URL"  # read by bot/knowledge_router.py
@@ -306,6 +308,15 @@ def mean_std(values: List[float]) -> str:
     return f"{mean(values):.3f} ± {pstdev(values):.3f}"
 
 
+def tuning_lines() -> List[str]:
+    """reports/intent_tuning.md (cross-validation on the training part), one heading level down."""
+    if not TUNING.exists():
+        return []
+    body = TUNING.read_text(encoding="utf-8").splitlines()[1:]
+    return ["## How the classifier and the thresholds were chosen (training part only)", "",
+            f"From `{TUNING.relative_to(ROOT)}`:", *[f"#{line}" if line.startswith("#") else line for line in body], ""]
+
+
 def write_report(
     path: Path, command: str, train_seconds: float, heldout: Scores,
     heldout_size: int, train_size: int, folds: List[Scores], total_seconds: float,
@@ -373,6 +384,7 @@ def write_report(
             *everyday_lines(heldout)[1:2],
             "",
         ]
+    lines += tuning_lines()
     if folds:
         lines += [
             f"## {len(folds)}-fold cross-validation on nlu_data/train",

@@ -1,13 +1,15 @@
 """Train the Rasa model only when what it is made from has changed.
 
 The fingerprint is a SHA-256 over the config, the domain, the rules, the training data
-and the tokenizer's code; it is stored next to the model.  Runs on
-the app venv's Python (stdlib only) and calls the Rasa venv's `rasa train`.
+and the code of the trained custom components (tokenizer, intent classifier); it is
+stored next to the model.  Runs on the app venv's Python (stdlib only) and calls the
+Rasa venv's `rasa train`.
 
 Rasa caches each trained component (.rasa/), so a change to the rules or responses
 alone retrains the dialogue part in about a minute instead of the whole NLU.  Rasa's
-cache keys do not cover code, so when the tokenizer's code changed (it shapes every
-feature) the training is forced; the other custom components run at inference only.
+cache keys do not cover code, so when that code changed (the tokenizer shapes every
+feature, the intent classifier is itself trained) the training is forced; the other
+custom components run at inference only.
 """
 from __future__ import annotations
 
@@ -23,10 +25,10 @@ MODEL_DIR = REPO / "var" / "models"
 MODEL = MODEL_DIR / "powerdesk.tar.gz"
 FINGERPRINT = MODEL_DIR / "powerdesk.sha256"
 TRAINING_DATA = [REPO / "nlu_data" / "train", REPO / "bot" / "rules.yml"]
-# Code that changes what the model learns (the tokenizer): Rasa's cache cannot see a
-# code change, so a change here retrains with --force.  The other components
-# (bot/nlu_components.py) run at inference only and need no retraining.
-CODE = [REPO / "bot" / "tokenizer.py"]
+# Code that changes what the model learns (the tokenizer, the intent classifier): Rasa's
+# cache cannot see a code change, so a change here retrains with --force.  The other
+# components (bot/nlu_components.py, bot/knowledge_router.py) run at inference only.
+CODE = [REPO / "bot" / "tokenizer.py", REPO / "bot" / "intent_classifier.py"]
 INPUTS = [REPO / "config.yml", REPO / "bot" / "domain.yml", *TRAINING_DATA, REPO / "nlu_data" / "dict", *CODE]
 
 
