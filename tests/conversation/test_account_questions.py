@@ -88,7 +88,7 @@ def test_an_arrears_question_with_the_account_and_check_up_front_is_answered_at_
     customer: Customer, billing: httpx.Client, in_arrears: tuple[str, str]
 ) -> None:
     account_no, last4 = in_arrears
-    text = Customer.text_of(customer.say(f"是不是欠钱了 户号{account_no} 尾号{last4}"))
+    text = Customer.text_of(customer.say(f"我是不是欠费了 户号{account_no} 手机尾号{last4}"))
     for bill in summary(billing, account_no)["overdue_bills"]:
         assert month_zh(bill["period"]) in text and f"{bill['amount_due']}元" in text, text
     assert "后4位" not in text and "查电费，还是交电费" not in text
@@ -161,7 +161,7 @@ def test_a_follow_up_about_an_owed_figure_names_its_month_and_late_fee(
     assert "后4位" not in text and "户号" not in text.split("：")[0]  # no second identity check
 
 
-@pytest.mark.parametrize("question", ["不交会怎样", "那要是不交会怎么样", "欠着费会不会被停电"])
+@pytest.mark.parametrize("question", ["不交的话会怎么样", "那要是一直不交呢", "欠着费会不会被停电"])
 def test_what_happens_if_it_is_not_paid_gets_the_late_fee_and_notice_rule(
     customer: Customer, in_arrears: tuple[str, str], question: str
 ) -> None:

@@ -34,9 +34,9 @@ def test_a_rule_question_in_service_words_gets_the_knowledge_graph_answer(
 # Worded as requests or with a complaint word, answered all the same (found by trying
 # the bot as customers would): (what the customer types, a word of the right answer)
 ASKED_AS_REQUESTS = [
-    ("帮我开个发票 公司用的", "发票"),
-    ("电费交了没到账怎么办", "交费凭证"),
-    ("我不是投诉 就问问电费怎么算的", "阶梯"),
+    ("给我们公司开张电费发票", "发票"),
+    ("电费付过了怎么还没到账", "交费凭证"),
+    ("不是投诉哈 我就想知道电费咋算的", "阶梯"),
 ]
 
 

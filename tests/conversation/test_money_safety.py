@@ -230,6 +230,6 @@ def test_thanks_and_nothing_more_at_a_prompt_leaves_the_top_up(customer: Custome
     customer.say("我要交电费")
     customer.say("3300000003")
     customer.say("2468")
-    text = Customer.text_of(customer.say("谢谢 没事了"))
+    text = Customer.text_of(customer.say("好的谢谢 没别的事了"))
     assert "多少" not in text  # not asked for the amount again
     assert confirmation_amount(Customer.text_of(customer.say("100"))) is None  # the form was left
