@@ -194,6 +194,10 @@ class IntentGuard(GraphComponent):
       would cost.  (forecast_bill keeps it: the forecast computes from a stated figure.)
     - "我不是投诉": a customer who says it is not a complaint is believed; the next
       intent in the ranking is taken.
+    - A greeting followed by a request (喂 你好 我想问下我家电费 户号是…, 早上好 我要报修)
+      is the request: the classifier reads the greeting's characters and says greet.
+      The request's intent keeps what the greeting had taken (its share, renormalized),
+      below certain so the router still weighs it.
     - Other bills and utilities (交话费, 信用卡账单, 水费, 房租 …) named without any word
       of the power domain are not ours: a service intent becomes out_of_scope (certain),
       so the bot never asks for a 户号 or fills an electricity top-up from them.  The
@@ -233,6 +237,14 @@ class IntentGuard(GraphComponent):
             # the intents a kWh figure asked the price of is taken from (ask_tariff itself is
             # made certain, so the router does not trade it for faq)
             "usage_cost_from": ["query_bill", "top_up", "ask_tariff", "inform", "faq", "out_of_scope"],
+            # greetings a message may open with, and what makes the rest of it a request
+            "greeting": r"^(喂+|您好|你好|哈喽|哈啰|嗨|hello|hi|早上好|上午好|中午好|下午好|晚上好|早|在吗|在不在|小电)"
+                        r"[呀啊哈呢吗嘛~～,，.。!！?？\s]*",
+            "request_words": r"报修|抢修|办理|申请|查询|查一下|查下|我要查|交费|缴费|充值|投诉|人工|过户|开户|销户|发票",
+            "request_entities": ["account_no", "amount", "kwh", "month", "address", "phone"],
+            # the request's own confidence, before the greeting's share is given back, below
+            # which the classifier saw no request at all
+            "least_request": 0.02,
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
@@ -247,6 +259,10 @@ class IntentGuard(GraphComponent):
         self._denied = re.compile(config["denied_complaint"])
         self._feed_in = re.compile(config["feed_in_price"])
         self._usage_cost_from = set(config["usage_cost_from"])
+        self._greeting = re.compile(config["greeting"], re.IGNORECASE)
+        self._request_words = re.compile(config["request_words"])
+        self._request_entities = set(config["request_entities"])
+        self._least_request = float(config["least_request"])
 
     @classmethod
     def create(
@@ -269,6 +285,8 @@ class IntentGuard(GraphComponent):
                 set_intent(message, "query_outage", 1.0)
             elif intent in ("ask_tariff", "forecast_bill") and self._feed_in.search(text):
                 set_intent(message, "faq", 1.0)
+            elif intent == "greet" and self._request_after_greeting(message, text):
+                self._take_request_after_greeting(message)
             elif intent == "complain" and self._denied.search(text):
                 self._take_next(message, exclude={"complain"})
             elif (intent in self._service or intent == "out_of_scope") and self._names_only_foreign(text):
@@ -284,6 +302,31 @@ class IntentGuard(GraphComponent):
         if text.startswith("/") or self._feed_in.search(text):
             return False
         return any(e.get("entity") == "kwh" for e in message.get(ENTITIES) or []) and asks_cost(text)
+
+    def _request_after_greeting(self, message: Message, text: Text) -> bool:
+        """What is left once the opening greetings are taken off asks for something of ours."""
+        rest = text.strip()
+        while (match := self._greeting.match(rest)) and match.end() > 0:
+            rest = rest[match.end():]
+        if len(rest) < 2:
+            return False
+        entities = {e.get("entity") for e in message.get(ENTITIES) or []}
+        return bool(entities & self._request_entities or self._request_words.search(rest)
+                    or any(w in rest for w in self._business) or any(w in rest for w in self._power))
+
+    def _take_request_after_greeting(self, message: Message) -> None:
+        """The best request of ours after greet takes the greeting's place; anything else
+        (这边是供电服务热线吧) stays a greeting."""
+        ranking = message.get("intent_ranking") or []
+        greet = next((float(r.get("confidence") or 0.0) for r in ranking if r.get("name") == "greet"), 0.0)
+        others = [r for r in ranking if r.get("name") not in ("greet", "nlu_fallback")]
+        if not others or not (others[0]["name"] in self._service or others[0]["name"] == "request_human"):
+            return
+        best = float(others[0].get("confidence") or 0.0)
+        if best < self._least_request:
+            return  # the classifier saw no request at all: a greeting with small talk
+        message.set("intent_ranking", others, add_to_output=True)  # the greeting is accounted for
+        set_intent(message, others[0]["name"], min(0.99, best / max(1e-9, 1.0 - greet)))
 
     def _names_our_business(self, text: Text) -> bool:
         return any(w in text for w in self._business) and not any(w in text for w in self._foreign)

@@ -114,6 +114,28 @@ def test_asking_for_a_human_hands_the_conversation_over(customer: Customer) -> N
     assert "人工" in Customer.text_of(waiting)
 
 
+# A greeting and then a request, as callers open (voice transcripts): (words, the request's intent)
+GREETING_THEN_REQUEST = [("喂 您好 我家里停电了 要报修", "report_outage"), ("早上好啊 我想查一下电费", "query_bill"),
+                         ("你好 请问过户要带什么材料", "faq"), ("哈喽 帮我交两百块电费", "top_up")]
+
+
+@pytest.mark.parametrize("text,intent", GREETING_THEN_REQUEST, ids=[t for t, _ in GREETING_THEN_REQUEST])
+def test_a_greeting_followed_by_a_request_is_the_request(customer: Customer, text: str, intent: str) -> None:
+    parsed = customer.client.post("/api/v1/nlu/parse", json={"text": text}).json()
+    assert parsed["intent"]["name"] == intent, parsed["intent"]
+
+
+@pytest.mark.parametrize("text", ["喂 你好", "你好 在吗", "您好呀 我想问点事"])
+def test_a_greeting_alone_is_greeted(customer: Customer, text: str) -> None:
+    assert "有什么可以帮您" in Customer.text_of(customer.say(text))
+
+
+def test_a_greeting_with_the_account_number_starts_the_bill_lookup(customer: Customer) -> None:
+    asked = Customer.text_of(customer.say("喂 你好 我想问下我家电费 户号是三三零零零零零零零三"))
+    assert "后4位" in asked
+    assert "电费账单" in Customer.text_of(customer.say("二四六八"))
+
+
 def test_nlu_parse_normalizes_entities(customer: Customer) -> None:
     parsed = customer.client.post("/api/v1/nlu/parse", json={"text": "我的户号是三三零一二三四五六七，查下上个月电费"}).json()
     assert parsed["intent"]["name"] == "query_bill"
