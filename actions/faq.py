@@ -82,13 +82,13 @@ async def province_params(tracker: Tracker) -> dict[str, str]:
     read first, by the service): the verified account's, else the one the customer named
     earlier in the conversation; {} when neither is known."""
     account_no = tracker.get_slot("verified_account")
+    if account_no:
+        try:
+            return {"province": (await svc.account_summary(account_no, turn.turn_key(tracker))).province}
+        except (svc.ServiceUnavailable, svc.ServiceFailed):
+            pass  # then as if unverified
     named = province_named_before(tracker)
-    if not account_no:
-        return {"province": named} if named else {}
-    try:
-        return {"province": (await svc.account_summary(account_no, turn.turn_key(tracker))).province}
-    except (svc.ServiceUnavailable, svc.ServiceFailed):
-        return {"province": named} if named else {}  # else the answer names each province's figures
+    return {"province": named} if named else {}  # {}: the answer names each province's figures
 
 
 async def followup(topic: str | None, question: str, province: dict[str, str]) -> dict | None:

@@ -34,7 +34,7 @@ from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply, wants_another_account
 from actions.handoff import hand_over
 from actions.replies import button, month_zh, part, yuan
-from services.billing.schemas import Payment
+from services.billing.schemas import AccountSummary, Payment
 from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT, RANGE_ZH
 from services.channels import VOICE, WEB, WECHAT
 from services.masking import mask_account_no
@@ -58,13 +58,18 @@ def pays_all(text: str) -> bool:
     return bool(PAY_ALL.search(text)) and not NOT_NOW.search(text)
 
 
-async def owed_total(tracker: Tracker) -> str | None:
-    """What the account owes now, or None when it owes nothing (or cannot be read)."""
+async def summary_or_none(tracker: Tracker) -> AccountSummary | None:
+    """The form's account as the billing service sees it, or None if it cannot be read
+    (the prompts then ask plainly and propose nothing)."""
     try:
-        summary = await svc.account_summary(tracker.get_slot("account_no"), turn.turn_key(tracker))
+        return await svc.account_summary(tracker.get_slot("account_no"), turn.turn_key(tracker))
     except (svc.ServiceUnavailable, svc.ServiceFailed):
         return None
-    return summary.unpaid_total if Decimal(summary.unpaid_total) > 0 else None
+
+
+def owed(summary: AccountSummary | None) -> str | None:
+    """What the account owes now, or None when it owes nothing (or cannot be read)."""
+    return summary.unpaid_total if summary and Decimal(summary.unpaid_total) > 0 else None
 
 
 class ValidateTopupForm(IdentityFormValidation):
@@ -88,7 +93,7 @@ class ValidateTopupForm(IdentityFormValidation):
             return {"account_no": None, "last4": None, "amount": None}
         amount = turn.entity(tracker, "amount") or normalize_entity("amount", turn.text(tracker))
         if not amount and pays_all(turn.text(tracker)):
-            amount = await owed_total(tracker)  # typed instead of tapping 缴清…元
+            amount = owed(await summary_or_none(tracker))  # typed instead of tapping 缴清…元
         return {"amount": amount} if amount else self._not_an_answer(dispatcher, tracker, "amount")
 
     async def extract_topup_confirm(
@@ -129,17 +134,13 @@ class ActionAskAmount(Action):
         return "action_ask_amount"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        try:
-            summary = await svc.account_summary(tracker.get_slot("account_no"), turn.turn_key(tracker))
-        except (svc.ServiceUnavailable, svc.ServiceFailed):
-            summary = None
+        summary = await summary_or_none(tracker)
         if summary and summary.prepaid:
             dispatcher.utter_message(response="utter_ask_amount_prepaid", balance=yuan(summary.balance))
-        elif summary and Decimal(summary.unpaid_total) > 0:
-            owed = summary.unpaid_total
-            dispatcher.utter_message(response="utter_ask_amount_owed", unpaid_total=yuan(owed),
-                                     buttons=[button("utter_part_button_pay_all", "top_up", {"amount": owed},
-                                                     tracker.get_slot("channel"), amount=yuan(owed))])
+        elif total := owed(summary):
+            dispatcher.utter_message(response="utter_ask_amount_owed", unpaid_total=yuan(total),
+                                     buttons=[button("utter_part_button_pay_all", "top_up", {"amount": total},
+                                                     tracker.get_slot("channel"), amount=yuan(total))])
         else:
             dispatcher.utter_message(response="utter_ask_amount")
         return []
