@@ -187,6 +187,7 @@ def test_the_customers_gateway_restarted_during_a_handoff_loses_no_agent_reply(c
         # closes: a row still unacknowledged would be (rightly) sent again after the restart
         joined = wording.HANDOFF_AGENT_JOINED.format(agent="客服小李")
         frames_until(socket, {f.text for f in outbox_rows(customer.conversation_id)} | {joined}, timeout_s=30)
+        wait_all_acked(customer.conversation_id)  # the last ack is stored before the socket closes
     before = ledger(services_db, customer.conversation_id)
     assert before.open_handoffs == 1
 
@@ -205,6 +206,14 @@ def test_the_customers_gateway_restarted_during_a_handoff_loses_no_agent_reply(c
         assert_nothing_more(socket)
     assert ledger(services_db, customer.conversation_id) == before.plus(
         customer_messages=1, bot_messages=1, agent_messages=2, outbox=2)  # the handoff still open, once
+
+
+def wait_all_acked(conversation_id: str, timeout_s: float = 30) -> None:
+    """Until every outbox row of the conversation is acknowledged by the client."""
+    deadline = time.monotonic() + timeout_s
+    while (statuses := {r.status for r in outbox_rows(conversation_id)}) != {outbox.ACKED}:
+        assert time.monotonic() < deadline, statuses
+        time.sleep(0.1)
 
 
 def outbox_rows(conversation_id: str) -> list:
