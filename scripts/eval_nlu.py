@@ -321,6 +321,7 @@ def write_report(
     path: Path, command: str, train_seconds: float, heldout: Scores,
     heldout_size: int, train_size: int, folds: List[Scores], total_seconds: float,
     train_dir: str = "nlu_data/train", classifier_only: Scores | None = None,
+    heldout_dir: str = "nlu_data/heldout",
 ) -> None:
     """reports/nlu.md: the figures, how they were produced, and the held-out misses."""
     today = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -329,7 +330,7 @@ def write_report(
         "",
         f"- Date: {today}",
         f"- Command: `{command}`",
-        f"- Data: train `{train_dir}` ({train_size} examples), held-out `nlu_data/heldout` "
+        f"- Data: train `{train_dir}` ({train_size} examples), held-out `{heldout_dir}` "
         f"({heldout_size} examples, every 5th authored example per intent, never trained on)",
         f"- Training time (NLU model, held-out run): {train_seconds:.0f} s; whole evaluation: "
         f"{total_seconds / 60:.1f} min",
@@ -409,12 +410,14 @@ def main() -> None:
     parser.add_argument("--report", type=Path, default=ROOT / "reports" / "nlu.md")
     parser.add_argument("--train-data", default="nlu_data/train", help="training data (e.g. an older copy, to compare)")
     parser.add_argument("--model", default=None, help="evaluate this trained model instead of training one")
+    parser.add_argument("--heldout-data", default="nlu_data/heldout",
+                        help="held-out data (e.g. an older, smaller copy, to compare with its report)")
     args = parser.parse_args()
     os.chdir(ROOT)  # config.yml names nlu_data/dict relative to the repo
     started = time.monotonic()
     command = "python scripts/eval_nlu.py " + " ".join(sys.argv[1:])
     train_data = load_data(args.train_data)
-    heldout_examples = load_data("nlu_data/heldout").intent_examples
+    heldout_examples = load_data(args.heldout_data).intent_examples
     with tempfile.TemporaryDirectory(prefix="eval-nlu-") as workdir:
         model, train_seconds = (args.model, 0.0) if args.model else train(args.config, args.train_data, workdir)
         unreachable = f"http://127.0.0.1:{free_port()}"  # nothing listens there
@@ -428,7 +431,7 @@ def main() -> None:
     write_report(
         args.report, command.strip(), train_seconds, heldout, len(heldout_examples),
         len(train_data.intent_examples), folds, time.monotonic() - started, args.train_data,
-        classifier_only,
+        classifier_only, args.heldout_data,
     )
     print(args.report.read_text(encoding="utf-8"))
 

@@ -44,3 +44,13 @@ def test_known_sentences_are_dropped_whatever_their_intent_or_annotation(project
 
 def test_plain_text_strips_annotations_and_spaces() -> None:
     assert dealer.plain_text("户号 [3301 5566 77](account_no) 查[上个月](month)") == "户号3301556677查上个月"
+
+
+def test_no_held_out_sentence_is_trained_on() -> None:
+    """The real data: a sentence of nlu_data/heldout that is also in nlu_data/train would
+    make the held-out figures in reports/nlu.md score the model on what it learned."""
+    def sentences(part: str) -> set[str]:
+        return {dealer.plain_text(line) for path in (dealer.ROOT / "nlu_data" / part).glob("*.yml")
+                for lines in dealer.read_examples(path).values() for line in lines}
+    assert sentences("heldout"), "no held-out data found"
+    assert sentences("heldout") & sentences("train") == set()
