@@ -52,7 +52,7 @@ from scripts.eval_nlu import EVERYDAY, SERVICE_INTENTS, knowledge_graph_services
 SEEDS = (0, 1, 2)
 TIE = 0.001  # macro-F1 differences below this are a few examples out of ~4,700
 CLASSIFIER_GRID = {"C": (0.5, 1.0, 2.0, 3.0), "ngram_max": (2, 3)}
-ROUTER_GRID = {"sure_service": (0.0, 0.3, 0.5, 0.7, 0.9), "faq_share": (0.05, 0.1, 0.15, 0.2, 0.3, 0.5),
+ROUTER_GRID = {"sure_service": (0.0, 0.3, 0.5, 0.7, 0.9), "faq_share": (0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1.0),
                "unsure_faq": (0.3, 0.5, 0.6, 0.7), "unsure_kg": (0.4, 0.5, 0.6, 0.7)}
 FALLBACK_GRID = {"threshold": (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4), "ambiguity_threshold": (0.0, 0.02, 0.05, 0.1)}
 Ranking = List[Dict[str, float]]
