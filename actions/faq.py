@@ -102,6 +102,12 @@ async def followup(topic: str | None, question: str, province: dict[str, str]) -
         return None  # not an aspect question (422) or unknown topic
 
 
+def second_is_not_ours(tracker: Tracker) -> bool:
+    """The second question names nothing of the power business (bot/knowledge_router.py)."""
+    found = (tracker.latest_message.get("knowledge") or {}).get("second_question") or {}
+    return bool(found.get("not_ours"))
+
+
 def second_question(tracker: Tracker) -> str | None:
     """The later question of a message that asked two, as the NLU found it."""
     found = (tracker.latest_message.get("knowledge") or {}).get("second_question") or {}
@@ -114,6 +120,9 @@ async def take_up_second_question(dispatcher: CollectingDispatcher, tracker: Tra
     request is done.  Nothing when the message asked one thing."""
     question = second_question(tracker)
     if not question:
+        return []
+    if second_is_not_ours(tracker):  # 顺便问下今天天气: said to be out of scope, nothing filled
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []
     try:
         found = await svc.call("GET", "/kg/search",

@@ -91,6 +91,8 @@ class ValidateTopupForm(IdentityFormValidation):
         if wants_another_account(tracker):
             dispatcher.utter_message(response="utter_another_account")
             return {"account_no": None, "last4": None, "amount": None}
+        if (account_no := turn.entity(tracker, "account_no")) and not turn.states_amount(tracker):
+            return another_account(dispatcher, tracker, account_no)
         amount = turn.entity(tracker, "amount") or normalize_entity("amount", turn.text(tracker))
         if not amount and pays_all(turn.text(tracker)):
             amount = owed(await summary_or_none(tracker))  # typed instead of tapping 缴清…元
@@ -124,6 +126,15 @@ class ValidateTopupForm(IdentityFormValidation):
             return {"amount": None, "topup_confirm": None}
         # A changed amount needs a fresh confirmation.
         return {"amount": f"{amount.quantize(MIN_PAYMENT)}", "topup_confirm": None}
+
+
+def another_account(dispatcher: CollectingDispatcher, tracker: Tracker, account_no: str) -> dict[str, Any]:
+    """A 户号 typed at the amount prompt is no amount: the same one again asks the amount
+    again; another one is the account to pay for, checked like the first."""
+    if account_no == tracker.get_slot("account_no"):
+        return {"amount": None}
+    dispatcher.utter_message(response="utter_another_account")
+    return {"account_no": account_no, "last4": None, "amount": None}
 
 
 class ActionAskAmount(Action):

@@ -17,9 +17,16 @@ of the message and the form in progress:
 - inside a form the bar is a clear question: an answer to the form's prompt that the
   classifier took for faq goes back to the form (inform), so an FAQ never breaks a form
   unless the customer clearly asks one (the rules answer it and return to the form);
+- inside a form, a forecast question with a stated kWh (一个月400度大概多少电费) is the
+  tariff computation (ask_tariff), answered before the form's prompt again: the forecast
+  flow would leave the form to compute the same figure;
+- a goodbye that asks a rule question of ours (等一下 我先问下 违约金怎么算) is that
+  question (faq), never the end of the conversation in the middle of a form;
 - a second question in the same message (查下电费 顺便问下过户要什么材料) that the retriever
   is confident about is kept in the parse (``knowledge.second_question``) for the actions
-  to answer.
+  to answer; one that names nothing of the power business (3300000001 顺便问下今天天气) is
+  kept marked ``not_ours``, so the actions say it is out of scope instead of answering
+  it with the nearest topic (the retriever finds one for anything).
 
 The evidence and the decision travel in the parse data as ``knowledge`` (topic,
 confidence, confident, route, reason), so the logs and the actions can see why.
@@ -46,6 +53,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu_components import set_intent
+from services.cost_question import asks_cost
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +152,13 @@ class KnowledgeRouter(GraphComponent):
             "power_words": ["电", "户号", "度", "峰谷", "阶梯", "国网", "95598", "抄表", "跳闸", "表",
                             "光伏", "并网", "增容", "过户", "发票", "违约金", "代扣", "营业厅", "费控", "欠费",
                             "余额", "缴费", "充值", "预存", "户头", "户名"],
+            # intents that end a conversation: a rule question worded with their words
+            # (等一下 我先问下 违约金怎么算) is answered instead
+            "leaving_intents": ["goodbye"],
+            # a second question is ours when it names the power business or how it is done
+            # (支付宝能交吗, 要带什么材料); anything else said after 顺便问下 is not
+            "second_question_words": ["交", "缴", "充", "付", "支付宝", "微信", "材料", "手续", "办理",
+                                      "营业厅", "客服", "人工", "新装", "报装", "销户", "更名"],
         }
 
     def __init__(self, config: Dict[Text, Any], search: Optional[KnowledgeSearch] = None) -> None:
@@ -158,6 +173,8 @@ class KnowledgeRouter(GraphComponent):
         self._request = re.compile(config["request"])
         self._second = re.compile(config["second_question"])
         self._power = tuple(config["power_words"])
+        self._second_words = self._power + tuple(config["second_question_words"])
+        self._leaving = set(config["leaving_intents"])
         self._search = search or KnowledgeSearch.from_environment(config["timeout_s"], config["retry_after_s"])
 
     @classmethod
@@ -185,6 +202,13 @@ class KnowledgeRouter(GraphComponent):
         intent = message.get("intent") or {}
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
         text = (message.get(TEXT) or "").strip()
+        if form is not None and name == "forecast_bill" and self._states_usage_cost(message, text):
+            # 一个月400度大概多少电费 at a prompt: the forecast would leave the form to compute
+            # the same tariff figure; the tariff answer is given and the form goes on
+            set_intent(message, "ask_tariff", 1.0)
+            return
+        if name in self._leaving and self._asks_a_rule_of_ours(message, name, text):
+            return  # 等一下 我先问下 违约金怎么算: a question, not a goodbye
         if name not in self._service and name not in ("faq", "out_of_scope"):
             self._keep_second_question(message, name, text)  # 3300000001 顺便问下过户要带什么
             return
@@ -239,6 +263,24 @@ class KnowledgeRouter(GraphComponent):
             return "out_of_scope", "neither the classifier nor the knowledge graph is sure, no power word"
         return "faq", "the classifier's faq, the knowledge graph unsure"
 
+    @staticmethod
+    def _states_usage_cost(message: Message, text: Text) -> bool:
+        """A kWh figure and a question of what it costs (services/cost_question.py)."""
+        return any(e.get("entity") == "kwh" for e in message.get("entities") or []) and asks_cost(text)
+
+    def _asks_a_rule_of_ours(self, message: Message, name: Text, text: Text) -> bool:
+        """A message the classifier took for a goodbye (等一下 我先问下 …) that asks a rule
+        question of the power business the knowledge graph answers: made faq."""
+        if not (self.is_rule_question(text) and self._names_power(text)):
+            return False
+        found = self._search.search(text)
+        if found is None or not found["confident"]:
+            return False
+        set_intent(message, "faq", found["confidence"])
+        message.set(KNOWLEDGE, {**found, "route": "faq", "reason": "a rule question, not a goodbye",
+                                "classified_as": name}, add_to_output=True)
+        return True
+
     def _names_power(self, text: Text) -> bool:
         return any(word in text for word in self._power)
 
@@ -278,12 +320,17 @@ class KnowledgeRouter(GraphComponent):
         if match is None or match.start() == 0:
             return None
         rest = text[match.end():].strip(" ，,。、：:")
+        asked = bool(match.group(2)) or "问" in match.group(1)  # 顺便问下今天天气: asked, no 吗
+        if asked and len(rest) >= 2:
+            return match.start(), rest
         return (match.start(), rest) if len(rest) >= 4 and self._question.search(rest) else None
 
     def _second_question(self, text: Text, split: tuple, route: Text) -> Optional[Dict[Text, Any]]:
         """The later question of a message that asks two (``split``: where it begins, its
         words), if the retriever answers it."""
         start, rest = split
+        if not any(word in rest for word in self._second_words):
+            return {"text": rest, "not_ours": True}  # 今天天气怎么样: out of scope, said so
         second = self._search.search(rest)
         if second is None or not (second["confident"] or self._names_power(rest)):
             return None  # not a question of ours

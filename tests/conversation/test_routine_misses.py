@@ -1,0 +1,240 @@
+"""Classes of miss customers still hit in routine conversations (issue 9, dialogue
+checklist), each through the gateway, the real Rasa server and the real action server,
+in wordings of their own:
+
+- the bill named and nothing asked of it (电费的事) is asked about, look it up or pay it,
+  with the two choices as buttons (spoken on a call), and never starts a form;
+- a usage-cost question at the bill lookup's prompts is computed, then the prompt asked
+  again;
+- a second question that is not about power, asked after an answer (户号 顺便问一下…),
+  gets the out-of-scope reply and the form's next prompt; none of it fills a slot;
+- a correction at the top-up's confirmation (不对 换成六十, 不是四十 是七十) changes the
+  amount to the one said last and asks again, it does not cancel;
+- a rule question the classifier takes for a goodbye (稍等 我先问一下…) is answered, and
+  the form goes on: it does not end the conversation;
+- the whole mobile given at the last-four prompt is checked by its last four; 户号不记得了
+  at the 户号 prompt asks again (the prompt says where to find it), with no format error;
+- a 户号 typed at the amount prompt is no amount (no "over the limit" reply);
+- a 户号 read out on its own outside a form is a 户号, not out of scope;
+- an amount said in Chinese numerals after a pay verb (充值八十) is kept.
+"""
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from scripts.stack import Stack
+from services.billing.models import Account
+from tests.conversation.test_voice import AsrGateway
+from tests.conversation.test_widget_payload import press
+from tests.stack import Customer, take_spare
+
+pytestmark = pytest.mark.conversation
+
+OUT_OF_SCOPE = "不在我的服务范围"
+ASK_ACCOUNT = "10位户号"
+ASK_LAST4 = "后4位"
+FORMAT_ERRORS = ("10位数字", "请输入该户号登记手机号码的后4位数字", "没听清金额", "单笔缴费金额")
+
+
+@pytest.fixture
+def prepaid(stack: Stack) -> tuple[str, str]:
+    return take_spare(stack, Account.billing_mode == "prepaid")
+
+
+def buttons(reply: dict) -> dict[str, str]:
+    return {b["title"]: b["payload"] for m in reply["messages"] for b in m.get("buttons") or []}
+
+
+def payments(billing: httpx.Client, account_no: str) -> list[dict]:
+    return billing.get(f"/accounts/{account_no}/payments").json()["payments"]
+
+
+def confirmed_amount(text: str) -> str | None:
+    match = re.search(r"缴纳电费(\d+\.\d\d)元", text)
+    return match[1] if match else None
+
+
+def to_the_amount_prompt(customer: Customer, opening: str, account: tuple[str, str]) -> str:
+    account_no, last4 = account
+    assert ASK_ACCOUNT in Customer.text_of(customer.say(opening))
+    assert ASK_LAST4 in Customer.text_of(customer.say(account_no))
+    return Customer.text_of(customer.say(last4))
+
+
+# ------------------------------------------------------------- the bill named alone
+
+@pytest.mark.parametrize("words", ["电费的事情", "嗯 那个电费", "我想搞一下电费"])
+def test_the_bill_named_alone_is_asked_about_with_two_buttons(customer: Customer, words: str) -> None:
+    reply = customer.say(words)
+    text = Customer.text_of(reply)
+    assert "查电费" in text and "交电费" in text and ASK_ACCOUNT not in text
+    assert buttons(reply) == {"查电费": "/query_bill", "交电费": "/top_up"}
+
+
+def test_a_choice_pressed_after_the_question_starts_that_flow(
+    customer: Customer, spare_account: tuple[str, str]
+) -> None:
+    customer.say("电费")
+    assert ASK_ACCOUNT in Customer.text_of(press(customer, "查电费", "/query_bill"))
+    account_no, last4 = spare_account
+    customer.say(account_no)
+    assert "电费账单" in Customer.text_of(customer.say(last4))
+
+
+def test_the_bill_named_at_a_prompt_asks_the_prompt_again(customer: Customer) -> None:
+    customer.say("帮我交下电费")
+    text = Customer.text_of(customer.say("电费的"))
+    assert ASK_ACCOUNT in text and not any(error in text for error in FORMAT_ERRORS)
+
+
+def test_on_a_call_the_two_choices_are_read_out(gateway_url: str, stack: Stack, stack_db: None) -> None:
+    asr = AsrGateway(gateway_url, stack.settings.voice_gateway_token)
+    asr.start()
+    heard = asr.say("嗯 我想问问电费")["speak"]["text"]
+    assert "查电费" in heard and "交电费" in heard and "户号" not in heard
+    assert "户号" in asr.say("交电费")["speak"]["text"]
+
+
+# ------------------------------------------------------------- cost at the bill prompts
+
+@pytest.mark.parametrize("question", ["要是用了二百五十度电要交多少钱", "一个月400度大概多少电费"])
+def test_a_usage_cost_at_the_bill_account_prompt_is_computed_then_asked_again(
+    customer: Customer, question: str
+) -> None:
+    customer.say("我要查电费")
+    text = Customer.text_of(customer.say(question))
+    assert "电费约" in text and ASK_ACCOUNT in text.split("依据")[-1]
+    assert not any(error in text for error in FORMAT_ERRORS)
+
+
+def test_a_usage_cost_at_the_bill_identity_prompt_is_no_identity_answer(
+    customer: Customer, spare_account: tuple[str, str]
+) -> None:
+    account_no, last4 = spare_account
+    customer.say("看下我家电费")
+    customer.say(account_no)
+    text = Customer.text_of(customer.say("两百度多少钱"))
+    assert "电费约" in text and ASK_LAST4 in text.split("依据")[-1] and "不一致" not in text
+    assert "电费账单" in Customer.text_of(customer.say(last4))
+
+
+# ------------------------------------------------------------- a second question not ours
+
+def test_an_account_number_then_a_question_not_about_power(
+    customer: Customer, spare_account: tuple[str, str]
+) -> None:
+    account_no, last4 = spare_account
+    customer.say("查下电费")
+    text = Customer.text_of(customer.say(f"{account_no} 顺便问一下明天会不会下雨"))
+    assert OUT_OF_SCOPE in text and "您还问到" not in text
+    assert text.rstrip().endswith("后4位。")  # the 户号 was taken: the next prompt
+    assert "电费账单" in Customer.text_of(customer.say(last4))
+
+
+def test_an_amount_then_a_question_not_about_power_keeps_only_the_amount(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
+) -> None:
+    account_no, _ = prepaid
+    before = payments(billing, account_no)
+    to_the_amount_prompt(customer, "我要充电费", prepaid)
+    text = Customer.text_of(customer.say("六十块 顺便问问附近有啥好吃的"))
+    assert OUT_OF_SCOPE in text and confirmed_amount(text) == "60.00"
+    customer.say("取消")
+    assert payments(billing, account_no) == before
+
+
+# ------------------------------------------------------------- a correction is no "no"
+
+def test_a_correction_at_the_confirmation_changes_the_amount(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
+) -> None:
+    account_no, _ = prepaid
+    before = payments(billing, account_no)
+    to_the_amount_prompt(customer, "交电费", prepaid)
+    assert confirmed_amount(Customer.text_of(customer.say("四十"))) == "40.00"
+    text = Customer.text_of(customer.say("不对不对 换成六十"))
+    assert confirmed_amount(text) == "60.00" and "取消" in text and "已取消" not in text
+    assert "缴费成功" in Customer.text_of(customer.say("确认"))
+    seen = {p["payment_id"] for p in before}
+    assert [p["amount"] for p in payments(billing, account_no) if p["payment_id"] not in seen] == ["60.00"]
+
+
+def test_a_correction_naming_the_old_and_the_new_amount_takes_the_new_one(
+    customer: Customer, prepaid: tuple[str, str]
+) -> None:
+    to_the_amount_prompt(customer, "我要交钱", prepaid)
+    customer.say("四十块")
+    text = Customer.text_of(customer.say("不是四十 是七十"))
+    assert confirmed_amount(text) == "70.00" and "已取消" not in text
+    customer.say("取消")
+
+
+def test_a_rule_question_worded_as_leaving_is_answered_and_the_top_up_goes_on(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
+) -> None:
+    account_no, _ = prepaid
+    before = payments(billing, account_no)
+    to_the_amount_prompt(customer, "交电费", prepaid)
+    customer.say("三十")
+    text = Customer.text_of(customer.say("稍等 我先问一下 逾期的违约金怎么收"))
+    assert "再见" not in text and "千分之一" in text
+    assert confirmed_amount(text.split("依据")[-1]) == "30.00"  # the confirmation again
+    customer.say("取消")
+    assert payments(billing, account_no) == before
+
+
+# ------------------------------------------------------------- what answers an identity prompt
+
+def test_the_whole_mobile_at_the_last_four_prompt_is_checked_by_its_last_four(customer: Customer) -> None:
+    customer.say("帮我看看电费")
+    customer.say("1100000001")
+    assert "电费账单" in Customer.text_of(customer.say("登记的手机是18600009753"))
+
+
+def test_a_forgotten_account_number_gets_the_prompt_not_a_format_error(customer: Customer) -> None:
+    customer.say("查电费")
+    text = Customer.text_of(customer.say("我户号不记得了"))
+    assert ASK_ACCOUNT in text and "网上国网" in text and not any(e in text for e in FORMAT_ERRORS)
+
+
+# ------------------------------------------------------------- a 户号 at the amount prompt
+
+def test_the_same_account_number_at_the_amount_prompt_asks_the_amount_again(
+    customer: Customer, prepaid: tuple[str, str]
+) -> None:
+    account_no, _ = prepaid
+    to_the_amount_prompt(customer, "充值电费", prepaid)
+    text = Customer.text_of(customer.say(account_no))
+    assert "预存多少" in text and not any(error in text for error in FORMAT_ERRORS)
+    customer.say("取消")
+
+
+def test_another_account_number_at_the_amount_prompt_is_checked_as_the_new_account(
+    customer: Customer, prepaid: tuple[str, str], spare_account: tuple[str, str]
+) -> None:
+    to_the_amount_prompt(customer, "充值电费", prepaid)
+    other, other_last4 = spare_account
+    text = Customer.text_of(customer.say(other))
+    assert "换一个户号" in text and ASK_LAST4 in text and not any(e in text for e in FORMAT_ERRORS)
+    assert "多少钱" in Customer.text_of(customer.say(other_last4))  # verified: the amount next
+    customer.say("取消")
+
+
+# ------------------------------------------------------------- figures read out
+
+def test_an_account_number_read_out_alone_is_asked_what_it_is_for(customer: Customer) -> None:
+    reply = customer.say("嗯 三三零零零零零零零二")
+    assert OUT_OF_SCOPE not in Customer.text_of(reply)
+    assert set(buttons(reply)) == {"查电费", "交电费"}, Customer.text_of(reply)
+    assert "3300000002" in buttons(reply)["交电费"]
+
+
+def test_an_amount_in_chinese_numerals_after_a_pay_verb_is_kept(
+    customer: Customer, prepaid: tuple[str, str]
+) -> None:
+    text = to_the_amount_prompt(customer, "帮我充值八十", prepaid)
+    assert confirmed_amount(text) == "80.00"
+    customer.say("取消")
