@@ -142,6 +142,17 @@ async def take_up_second_question(dispatcher: CollectingDispatcher, tracker: Tra
     return []
 
 
+async def take_up_after_an_answer(dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A form's run that filled a slot from the latest message (户号 顺便问下…): the
+    message's second question answered (or said to be out of scope) before the form's
+    next prompt."""
+    answered = any(e.get("name") != "requested_slot" for e in events if e.get("event") == "slot")
+    if answered and turn.is_fresh(tracker):
+        return await take_up_second_question(dispatcher, tracker)
+    return []
+
+
 class ActionTakeUpSecondQuestion(Action):
     """Before a service flow starts: the second question of the same message, answered."""
 

@@ -28,7 +28,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_turn as turn
 from actions import services_client as svc
-from actions.faq import take_up_second_question
+from actions.faq import take_up_after_an_answer
 from actions.handoff import hand_over
 from actions.replies import time_zh
 from services import clock
@@ -136,15 +136,16 @@ class IdentityFormValidation(FormValidationAction):
         """Fill and check the slots; an answer that goes on to ask a question (3300000001
         顺便问下过户要带什么) gets the question answered before the form's next prompt."""
         events = await super().run(dispatcher, tracker, domain)
-        answered = any(e.get("name") != "requested_slot" for e in events if e.get("event") == "slot")
-        if answered and turn.is_fresh(tracker) and not self._starting(tracker):
-            events.extend(await take_up_second_question(dispatcher, tracker))
+        if not self._starting(tracker):  # at the start, the rule took the question up
+            events.extend(await take_up_after_an_answer(dispatcher, tracker, events))
         return events
 
     def _not_an_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
         """What a message without a ready value for ``slot`` does at its prompt."""
-        if names_bill_only(turn.text(tracker)) or FORGOT.search(turn.text(tracker)):
-            return {slot: None}  # 电费 alone, or 忘了: the prompt again (it says where to look)
+        if names_bill_only(turn.text(tracker)) or FORGOT.search(turn.text(tracker)) \
+                or (slot != "amount" and turn.entity(tracker, "month")):
+            # 电费 alone, 忘了, or the month (查10月的, kept by its slot): the prompt again
+            return {slot: None}
         if turn.looks_like_an_answer(tracker):
             return {slot: turn.text(tracker)}  # validated: the customer hears what is wrong
         if turn.intent(tracker) in (self.own_intent, "affirm"):

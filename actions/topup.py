@@ -34,6 +34,7 @@ from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply, wants_another_account
 from actions.handoff import hand_over
 from actions.replies import button, month_zh, part, yuan
+from services.bill_topic import names_bill_only
 from services.billing.schemas import AccountSummary, Payment
 from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT, RANGE_ZH
 from services.channels import VOICE, WEB, WECHAT
@@ -105,6 +106,8 @@ class ValidateTopupForm(IdentityFormValidation):
             return {}
         if turn.last_bot_response(tracker) not in CONFIRMATION_PROMPTS:
             return {}  # the customer did not just see the confirmation: ask it again
+        if names_bill_only(turn.text(tracker)):
+            return {"topup_confirm": None}  # 电费: what the form is about; the prompt again
         if turn.answer_end(tracker) is not None:
             # 嗯 顺便问下…: the question is answered, and the confirmation asked again
             # on its own, so a payment never rides on a message that asked something else

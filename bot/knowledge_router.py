@@ -20,6 +20,9 @@ of the message and the form in progress:
 - inside a form, a forecast question with a stated kWh (一个月400度大概多少电费) is the
   tariff computation (ask_tariff), answered before the form's prompt again: the forecast
   flow would leave the form to compute the same figure;
+- inside a form, a message that answers and then asks something not ours (地址 顺便问一下
+  好看的电视剧), which IntentGuard calls out of scope as a whole, is the answer (inform)
+  with its second question marked not ours;
 - a goodbye that asks a rule question of ours (等一下 我先问下 违约金怎么算) is that
   question (faq), never the end of the conversation in the middle of a form;
 - a second question in the same message (查下电费 顺便问下过户要什么材料) that the retriever
@@ -155,6 +158,8 @@ class KnowledgeRouter(GraphComponent):
             # intents that end a conversation: a rule question worded with their words
             # (等一下 我先问下 违约金怎么算) is answered instead
             "leaving_intents": ["goodbye"],
+            # words with 电 in them that are not about power
+            "other_electric": ["电视", "电影", "电脑", "电话", "电梯", "电子", "电竞", "电商", "电池"],
             # a second question is ours when it names the power business or how it is done
             # (支付宝能交吗, 要带什么材料); anything else said after 顺便问下 is not
             "second_question_words": ["交", "缴", "充", "付", "支付宝", "微信", "材料", "手续", "办理",
@@ -175,6 +180,7 @@ class KnowledgeRouter(GraphComponent):
         self._power = tuple(config["power_words"])
         self._second_words = self._power + tuple(config["second_question_words"])
         self._leaving = set(config["leaving_intents"])
+        self._other_electric = tuple(config["other_electric"])
         self._search = search or KnowledgeSearch.from_environment(config["timeout_s"], config["retry_after_s"])
 
     @classmethod
@@ -206,6 +212,12 @@ class KnowledgeRouter(GraphComponent):
             # 一个月400度大概多少电费 at a prompt: the forecast would leave the form to compute
             # the same tariff figure; the tariff answer is given and the form goes on
             set_intent(message, "ask_tariff", 1.0)
+            return
+        if form is not None and name == "out_of_scope" and self._answers_first(message, text):
+            # 拱墅区莫干山路50号 顺便问一下 最近有啥好看的电视剧: the answer is taken, the
+            # question said to be out of scope (IntentGuard read the whole message as not ours)
+            set_intent(message, "inform", 1.0)
+            self._keep_second_question(message, "inform", text)
             return
         if name in self._leaving and self._asks_a_rule_of_ours(message, name, text):
             return  # 等一下 我先问下 违约金怎么算: a question, not a goodbye
@@ -281,6 +293,18 @@ class KnowledgeRouter(GraphComponent):
                                 "classified_as": name}, add_to_output=True)
         return True
 
+    def _answers_first(self, message: Message, text: Text) -> bool:
+        """The message gives a value (an entity) before a second question it goes on to ask."""
+        split = self._split_second(text)
+        return split is not None and any(int(e.get("end") or 0) <= split[0] for e in message.get("entities") or []
+                                         if "end" in e)
+
+    def _without_other_electric(self, text: Text) -> Text:
+        """The text without words whose 电 is not power (电视剧, 电影, 电话 …)."""
+        for word in self._other_electric:
+            text = text.replace(word, "")
+        return text
+
     def _names_power(self, text: Text) -> bool:
         return any(word in text for word in self._power)
 
@@ -320,16 +344,18 @@ class KnowledgeRouter(GraphComponent):
         if match is None or match.start() == 0:
             return None
         rest = text[match.end():].strip(" ，,。、：:")
-        asked = bool(match.group(2)) or "问" in match.group(1)  # 顺便问下今天天气: asked, no 吗
+        # 顺便问下今天天气, 对了 明天周几: asked, whether or not it is worded as a question
+        asked = bool(match.group(2)) or "问" in match.group(1) or match.group(1) == "对了"
         if asked and len(rest) >= 2:
             return match.start(), rest
         return (match.start(), rest) if len(rest) >= 4 and self._question.search(rest) else None
 
     def _second_question(self, text: Text, split: tuple, route: Text) -> Optional[Dict[Text, Any]]:
         """The later question of a message that asks two (``split``: where it begins, its
-        words), if the retriever answers it."""
+        words), if the retriever answers it; marked ``not_ours`` when it names nothing of
+        the power business (the actions then say it is out of scope)."""
         start, rest = split
-        if not any(word in rest for word in self._second_words):
+        if not any(word in self._without_other_electric(rest) for word in self._second_words):
             return {"text": rest, "not_ours": True}  # 今天天气怎么样: out of scope, said so
         second = self._search.search(rest)
         if second is None or not (second["confident"] or self._names_power(rest)):

@@ -16,7 +16,15 @@ in wordings of their own:
   at the 户号 prompt asks again (the prompt says where to find it), with no format error;
 - a 户号 typed at the amount prompt is no amount (no "over the limit" reply);
 - a 户号 read out on its own outside a form is a 户号, not out of scope;
-- an amount said in Chinese numerals after a pay verb (充值八十) is kept.
+- an amount said in Chinese numerals after a pay verb (充值八十) is kept, and a decimal
+  read out (零点八元) is 0.80, never 8 yuan;
+- a request to pay said with all its answers (想充八十块 户号… 尾号…) is a top-up, not a
+  bare answer to ask about;
+- a month at the 户号 prompt (看9月的) is kept, with no format error; 电费 at the
+  confirmation asks the confirmation again;
+- "why so high" with the why last (比上个月多了好多 咋回事) gets the comparison;
+- the outage report takes up a second question too (地址 顺便问下…), and 对了 starts one;
+- a greeting before a colloquial request (喂 喂 我看下电费) is the request.
 """
 from __future__ import annotations
 
@@ -238,3 +246,70 @@ def test_an_amount_in_chinese_numerals_after_a_pay_verb_is_kept(
     text = to_the_amount_prompt(customer, "帮我充值八十", prepaid)
     assert confirmed_amount(text) == "80.00"
     customer.say("取消")
+
+
+def test_a_decimal_amount_read_out_is_not_ten_times_more(
+    customer: Customer, prepaid: tuple[str, str]
+) -> None:
+    to_the_amount_prompt(customer, "充电费", prepaid)
+    assert confirmed_amount(Customer.text_of(customer.say("零点八元"))) == "0.80"
+    customer.say("取消")
+
+
+def test_a_request_to_pay_with_all_its_answers_goes_straight_to_the_confirmation(
+    customer: Customer, prepaid: tuple[str, str]
+) -> None:
+    account_no, last4 = prepaid
+    text = Customer.text_of(customer.say(f"想充八十块 户号{account_no} 尾号{last4}"))
+    assert confirmed_amount(text) == "80.00"
+    customer.say("取消")
+
+
+# ------------------------------------------------------------- more at the prompts
+
+def test_a_month_at_the_account_prompt_is_kept_without_a_format_error(
+    customer: Customer, spare_account: tuple[str, str]
+) -> None:
+    account_no, last4 = spare_account
+    customer.say("查一下电费")
+    text = Customer.text_of(customer.say("看9月的"))
+    assert ASK_ACCOUNT in text and not any(e in text for e in FORMAT_ERRORS)
+    customer.say(account_no)
+    assert re.search(r"\d{4}年9月电费|9月的账单|没有查到\d{4}年9月", Customer.text_of(customer.say(last4)))
+
+
+def test_the_bill_named_at_the_confirmation_asks_it_again(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
+) -> None:
+    account_no, _ = prepaid
+    before = payments(billing, account_no)
+    to_the_amount_prompt(customer, "交电费", prepaid)
+    customer.say("九十")
+    reply = customer.say("电费呢")
+    assert confirmed_amount(Customer.text_of(reply)) == "90.00" and "查电费" not in buttons(reply)
+    customer.say("取消")
+    assert payments(billing, account_no) == before
+
+
+def test_why_so_high_asked_with_the_why_last_gets_the_comparison(customer: Customer) -> None:
+    customer.say("这个月比上个月多了好多电费 咋回事")
+    customer.say("3300000003")
+    text = Customer.text_of(customer.say("2468"))
+    assert "上月" in text and "去年同期" in text
+
+
+def test_the_outage_report_says_a_second_question_is_not_ours(customer: Customer) -> None:
+    customer.say("家里没电了")
+    text = Customer.text_of(customer.say("拱墅区莫干山路50号 顺便问一下 最近有啥好看的电视剧"))
+    assert OUT_OF_SCOPE in text and "停电的范围" in text
+
+
+def test_dui_le_starts_a_second_question(customer: Customer, prepaid: tuple[str, str]) -> None:
+    to_the_amount_prompt(customer, "交电费", prepaid)
+    text = Customer.text_of(customer.say("七十块 对了 后天星期几"))
+    assert OUT_OF_SCOPE in text and confirmed_amount(text) == "70.00"
+    customer.say("取消")
+
+
+def test_a_greeting_before_a_colloquial_request_is_the_request(customer: Customer) -> None:
+    assert ASK_ACCOUNT in Customer.text_of(customer.say("喂 你好 我查查电费"))
