@@ -43,7 +43,7 @@ _PAY_FIGURE = re.compile(r"(?:交|缴|充值?|存|付)(?:个|了)?([零一二两
 # The customer changing an amount already given ("改成两百", "不对 我是充两百").
 _CHANGE = re.compile(r"改成|改为|换成|变成|改一下|不对|不是|还是|其实|重新|要充|要交|我是充|我是交")
 # The new figure right after a change word (换成六十: the NLU tags no unitless Chinese numerals).
-_CHANGED_TO = re.compile(r"(?:改成|改为|换成|变成|是|充|交)\s*([0-9.]+|[零一二两三四五六七八九十百千万]+)(?:元|块钱?)?\s*(?:吧|啊|呀)?$")
+_CHANGED_TO = re.compile(r"(?:改成|改为|换成|变成|是|充|交|不对)\s*([0-9.]+|[零一二两三四五六七八九十百千万]+)(?:元|块钱?)?\s*(?:吧|啊|呀)?$")
 # The last four digits said as such ("尾号5678", "后四位是5678").
 _LAST4_CUE = re.compile(r"尾号|后四位|后4位|末四位|末4位")
 # A figure: a message with one is meant as an answer, right or wrong.  Chinese digits
@@ -181,9 +181,8 @@ def changes_amount(tracker: Tracker) -> str | None:
     """A new amount given with a change word or as money (改成三百, 不对 是两百块); of
     two, the one said last (不是五十 是八十)."""
     said = text(tracker)
-    amount = entity(tracker, "amount", last=True)
-    if amount is None and (changed_to := _CHANGED_TO.search(said)):
-        amount = normalize_entity("amount", changed_to[1])
+    changed_to = _CHANGED_TO.search(said)  # the figure said last, after the change word
+    amount = (normalize_entity("amount", changed_to[1]) if changed_to else None) or entity(tracker, "amount", last=True)
     if amount and (_CHANGE.search(said) or states_amount(tracker)):
         return amount
     return None

@@ -94,7 +94,9 @@ class ValidateTopupForm(IdentityFormValidation):
             return {"account_no": None, "last4": None, "amount": None}
         if (account_no := turn.entity(tracker, "account_no")) and not turn.states_amount(tracker):
             return another_account(dispatcher, tracker, account_no)
-        amount = turn.entity(tracker, "amount") or normalize_entity("amount", turn.text(tracker))
+        # 二十 不对 三十: a self-correction's last figure; else the figure said
+        amount = turn.changes_amount(tracker) or turn.entity(tracker, "amount") \
+            or normalize_entity("amount", turn.text(tracker))
         if not amount and pays_all(turn.text(tracker)):
             amount = owed(await summary_or_none(tracker))  # typed instead of tapping 缴清…元
         return {"amount": amount} if amount else self._not_an_answer(dispatcher, tracker, "amount")

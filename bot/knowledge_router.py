@@ -23,6 +23,9 @@ of the message and the form in progress:
 - inside a form, a message that answers and then asks something not ours (地址 顺便问一下
   好看的电视剧), which IntentGuard calls out of scope as a whole, is the answer (inform)
   with its second question marked not ours;
+- a request of ours followed by a question that is not (我家停电了 顺便问下今天天气) is the
+  request (the best service intent in the classifier's ranking), its question marked
+  not ours, rather than a fallback;
 - a goodbye that asks a rule question of ours (等一下 我先问下 违约金怎么算) is that
   question (faq), never the end of the conversation in the middle of a form;
 - a second question in the same message (查下电费 顺便问下过户要什么材料) that the retriever
@@ -219,6 +222,8 @@ class KnowledgeRouter(GraphComponent):
             set_intent(message, "inform", 1.0)
             self._keep_second_question(message, "inform", text)
             return
+        if form is None and self._request_then_not_ours(message, name, text):
+            return  # 我家停电了 顺便问下今天天气: the request, its question said to be not ours
         if name in self._leaving and self._asks_a_rule_of_ours(message, name, text):
             return  # 等一下 我先问下 违约金怎么算: a question, not a goodbye
         if name not in self._service and name not in ("faq", "out_of_scope"):
@@ -298,6 +303,28 @@ class KnowledgeRouter(GraphComponent):
         split = self._split_second(text)
         return split is not None and any(int(e.get("end") or 0) <= split[0] for e in message.get("entities") or []
                                          if "end" in e)
+
+    def _request_then_not_ours(self, message: Message, name: Text, text: Text) -> bool:
+        """A request of ours followed by a question that is not (我家停电了 顺便问下今天天气):
+        the question's words pull the classifier off the request, so the best service
+        intent in its ranking is taken for the first part (sure enough for the fallback),
+        and the question is kept marked not ours."""
+        if name not in self._service and name != "out_of_scope":
+            return False  # a rule question first (faq) or no request at all
+        split = self._split_second(text)
+        if split is None or not self._names_power(self._without_other_electric(text[: split[0]])):
+            return False
+        if any(word in self._without_other_electric(split[1]) for word in self._second_words):
+            return False  # a question of ours: the usual routing
+        services = [r for r in message.get("intent_ranking") or [] if r.get("name") in self._service]
+        if not services:
+            return False
+        best = services[0]
+        set_intent(message, best["name"], max(float(best.get("confidence") or 0.0), self._not_ours))
+        message.set(KNOWLEDGE, {"route": best["name"], "reason": "a request, then a question not ours",
+                                "classified_as": name, "answer_end": split[0],
+                                "second_question": {"text": split[1], "not_ours": True}}, add_to_output=True)
+        return True
 
     def _without_other_electric(self, text: Text) -> Text:
         """The text without words whose 电 is not power (电视剧, 电影, 电话 …)."""

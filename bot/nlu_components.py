@@ -200,8 +200,9 @@ class IntentGuard(GraphComponent):
     - The bill named and nothing asked of it (电费, 电费的事, 我想弄下电费;
       services/bill_topic.py) is neither a lookup nor a top-up: a bare answer (inform,
       certain), so the bot asks which one (actions/clarify.py) instead of starting a form.
-    - A correction with a new figure (不对 改成八十, 不是五十是八十) is no "no": inform
-      (certain), so the top-up's confirmation takes the new amount instead of cancelling.
+    - A correction with a new figure (不对 改成八十, 不是五十是八十, 二十 不对 三十) is no
+      "no" and nothing out of scope: inform (certain), so the top-up takes the new amount
+      instead of cancelling.
     - A request to pay said with its answers (我要交两百 户号… 尾号…), which the classifier
       takes for a bare answer (inform), is a top-up (certain).
     - A 户号 said on its own (三三零零零零零零零三, read out on a call) is an answer, not
@@ -261,7 +262,7 @@ class IntentGuard(GraphComponent):
             # sees mostly figures and says inform
             "pay_request": r"(我要|我想|帮我|给我|想|要)(交|缴|充|预存|付)|充值|缴费|交费",
             # words that make a "no" with a figure a correction of that figure
-            "correction": r"改成|改为|换成|变成|应该是|我是说|我是(充|交|缴)|是要|其实是|不是.{1,8}是",
+            "correction": r"改成|改为|换成|变成|应该是|我是说|我是(充|交|缴)|是要|其实是|不是.{1,8}是|不对",
             # a figure (digits, or Chinese numerals the NLU may not tag without a unit)
             "figure": r"[0-9０-９]|[一二两三四五六七八九][十百千万]|[十百千]",
             # the request's own confidence, before the greeting's share is given back, below
@@ -310,7 +311,7 @@ class IntentGuard(GraphComponent):
                 set_intent(message, "query_outage", 1.0)
             elif names_bill_only(text):  # 电费 alone: look it up or pay it? (asked)
                 set_intent(message, "inform", 1.0)
-            elif intent == "deny" and self._corrects_a_figure(message, text):
+            elif intent in ("deny", "out_of_scope") and self._corrects_a_figure(message, text):
                 set_intent(message, "inform", 1.0)
             elif intent in ("ask_tariff", "forecast_bill") and self._feed_in.search(text):
                 set_intent(message, "faq", 1.0)

@@ -24,20 +24,27 @@ in wordings of their own:
   confirmation asks the confirmation again;
 - "why so high" with the why last (比上个月多了好多 咋回事) gets the comparison;
 - the outage report takes up a second question too (地址 顺便问下…), and 对了 starts one;
-- a greeting before a colloquial request (喂 喂 我看下电费) is the request.
+- a greeting before a colloquial request (喂 喂 我看下电费) is the request;
+- a request followed by a question not ours (我家停电了 顺便问下…) is the request, with the
+  out-of-scope reply, never "I did not understand";
+- a self-correction at the amount prompt (三十 不对 四十, 改成四十) takes the last figure,
+  never cancels or says out of scope.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
 
 from scripts.stack import Stack
-from services.billing.models import Account
+from tests.conversation.test_account_questions import buttons
+from tests.conversation.test_questions_in_forms import confirmed_amount, payments, prepaid  # noqa: F401 (fixture)
 from tests.conversation.test_voice import AsrGateway
 from tests.conversation.test_widget_payload import press
-from tests.stack import Customer, take_spare
+from tests.stack import Customer
 
 pytestmark = pytest.mark.conversation
 
@@ -47,22 +54,12 @@ ASK_LAST4 = "后4位"
 FORMAT_ERRORS = ("10位数字", "请输入该户号登记手机号码的后4位数字", "没听清金额", "单笔缴费金额")
 
 
-@pytest.fixture
-def prepaid(stack: Stack) -> tuple[str, str]:
-    return take_spare(stack, Account.billing_mode == "prepaid")
-
-
-def buttons(reply: dict) -> dict[str, str]:
-    return {b["title"]: b["payload"] for m in reply["messages"] for b in m.get("buttons") or []}
-
-
-def payments(billing: httpx.Client, account_no: str) -> list[dict]:
-    return billing.get(f"/accounts/{account_no}/payments").json()["payments"]
-
-
-def confirmed_amount(text: str) -> str | None:
-    match = re.search(r"缴纳电费(\d+\.\d\d)元", text)
-    return match[1] if match else None
+@contextmanager
+def paying_nothing(billing: httpx.Client, account_no: str) -> Iterator[None]:
+    """Whatever the conversation inside does, no payment is made on the account."""
+    before = payments(billing, account_no)
+    yield
+    assert payments(billing, account_no) == before
 
 
 def to_the_amount_prompt(customer: Customer, opening: str, account: tuple[str, str]) -> str:
@@ -145,13 +142,11 @@ def test_an_account_number_then_a_question_not_about_power(
 def test_an_amount_then_a_question_not_about_power_keeps_only_the_amount(
     customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
 ) -> None:
-    account_no, _ = prepaid
-    before = payments(billing, account_no)
-    to_the_amount_prompt(customer, "我要充电费", prepaid)
-    text = Customer.text_of(customer.say("六十块 顺便问问附近有啥好吃的"))
-    assert OUT_OF_SCOPE in text and confirmed_amount(text) == "60.00"
-    customer.say("取消")
-    assert payments(billing, account_no) == before
+    with paying_nothing(billing, prepaid[0]):
+        to_the_amount_prompt(customer, "我要充电费", prepaid)
+        text = Customer.text_of(customer.say("六十块 顺便问问附近有啥好吃的"))
+        assert OUT_OF_SCOPE in text and confirmed_amount(text) == "60.00"
+        customer.say("取消")
 
 
 # ------------------------------------------------------------- a correction is no "no"
@@ -183,15 +178,13 @@ def test_a_correction_naming_the_old_and_the_new_amount_takes_the_new_one(
 def test_a_rule_question_worded_as_leaving_is_answered_and_the_top_up_goes_on(
     customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
 ) -> None:
-    account_no, _ = prepaid
-    before = payments(billing, account_no)
-    to_the_amount_prompt(customer, "交电费", prepaid)
-    customer.say("三十")
-    text = Customer.text_of(customer.say("稍等 我先问一下 逾期的违约金怎么收"))
-    assert "再见" not in text and "千分之一" in text
-    assert confirmed_amount(text.split("依据")[-1]) == "30.00"  # the confirmation again
-    customer.say("取消")
-    assert payments(billing, account_no) == before
+    with paying_nothing(billing, prepaid[0]):
+        to_the_amount_prompt(customer, "交电费", prepaid)
+        customer.say("三十")
+        text = Customer.text_of(customer.say("稍等 我先问一下 逾期的违约金怎么收"))
+        assert "再见" not in text and "千分之一" in text
+        assert confirmed_amount(text.split("依据")[-1]) == "30.00"  # the confirmation again
+        customer.say("取消")
 
 
 # ------------------------------------------------------------- what answers an identity prompt
@@ -281,14 +274,12 @@ def test_a_month_at_the_account_prompt_is_kept_without_a_format_error(
 def test_the_bill_named_at_the_confirmation_asks_it_again(
     customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
 ) -> None:
-    account_no, _ = prepaid
-    before = payments(billing, account_no)
-    to_the_amount_prompt(customer, "交电费", prepaid)
-    customer.say("九十")
-    reply = customer.say("电费呢")
-    assert confirmed_amount(Customer.text_of(reply)) == "90.00" and "查电费" not in buttons(reply)
-    customer.say("取消")
-    assert payments(billing, account_no) == before
+    with paying_nothing(billing, prepaid[0]):
+        to_the_amount_prompt(customer, "交电费", prepaid)
+        customer.say("九十")
+        reply = customer.say("电费呢")
+        assert confirmed_amount(Customer.text_of(reply)) == "90.00" and "查电费" not in buttons(reply)
+        customer.say("取消")
 
 
 def test_why_so_high_asked_with_the_why_last_gets_the_comparison(customer: Customer) -> None:
@@ -313,3 +304,18 @@ def test_dui_le_starts_a_second_question(customer: Customer, prepaid: tuple[str,
 
 def test_a_greeting_before_a_colloquial_request_is_the_request(customer: Customer) -> None:
     assert ASK_ACCOUNT in Customer.text_of(customer.say("喂 你好 我查查电费"))
+
+
+def test_a_request_then_a_question_not_ours_is_the_request(customer: Customer) -> None:
+    text = Customer.text_of(customer.say("家里突然没电了 顺便问一下明天要不要带伞"))
+    assert OUT_OF_SCOPE in text and "地址" in text and "没太听明白" not in text
+
+
+@pytest.mark.parametrize("correction", ["三十 不对 四十", "改成四十吧"])
+def test_a_self_correction_at_the_amount_prompt_takes_the_last_figure(
+    customer: Customer, prepaid: tuple[str, str], correction: str
+) -> None:
+    to_the_amount_prompt(customer, "缴电费", prepaid)
+    text = Customer.text_of(customer.say(correction))
+    assert confirmed_amount(text) == "40.00" and OUT_OF_SCOPE not in text
+    customer.say("取消")
