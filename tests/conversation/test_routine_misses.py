@@ -69,6 +69,12 @@ def to_the_amount_prompt(customer: Customer, opening: str, account: tuple[str, s
     return Customer.text_of(customer.say(last4))
 
 
+def to_the_confirmation(customer: Customer, account: tuple[str, str], amount_words: str, amount: str) -> None:
+    """A top-up up to its confirmation prompt, which proposes ``amount``."""
+    to_the_amount_prompt(customer, "交电费", account)
+    assert confirmed_amount(Customer.text_of(customer.say(amount_words))) == amount
+
+
 # ------------------------------------------------------------- the bill named alone
 
 @pytest.mark.parametrize("words", ["电费的事情", "嗯 那个电费", "我想搞一下电费"])
@@ -106,24 +112,17 @@ def test_on_a_call_the_two_choices_are_read_out(gateway_url: str, stack: Stack, 
 # ------------------------------------------------------------- cost at the bill prompts
 
 @pytest.mark.parametrize("question", ["要是用了二百五十度电要交多少钱", "一个月400度大概多少电费"])
-def test_a_usage_cost_at_the_bill_account_prompt_is_computed_then_asked_again(
-    customer: Customer, question: str
-) -> None:
-    customer.say("我要查电费")
-    text = Customer.text_of(customer.say(question))
-    assert "电费约" in text and ASK_ACCOUNT in text.split("依据")[-1]
-    assert not any(error in text for error in FORMAT_ERRORS)
-
-
-def test_a_usage_cost_at_the_bill_identity_prompt_is_no_identity_answer(
-    customer: Customer, spare_account: tuple[str, str]
+def test_a_usage_cost_at_either_bill_prompt_is_computed_then_the_prompt_asked_again(
+    customer: Customer, spare_account: tuple[str, str], question: str
 ) -> None:
     account_no, last4 = spare_account
     customer.say("看下我家电费")
-    customer.say(account_no)
-    text = Customer.text_of(customer.say("两百度多少钱"))
-    assert "电费约" in text and ASK_LAST4 in text.split("依据")[-1] and "不一致" not in text
-    assert "电费账单" in Customer.text_of(customer.say(last4))
+    for prompt, answer in ((ASK_ACCOUNT, account_no), (ASK_LAST4, last4)):
+        text = Customer.text_of(customer.say(question))
+        assert "电费约" in text and prompt in text.split("依据")[-1]  # computed, then asked again
+        assert "不一致" not in text and not any(error in text for error in FORMAT_ERRORS)
+        reply = Customer.text_of(customer.say(answer))
+    assert "电费账单" in reply
 
 
 # ------------------------------------------------------------- a second question not ours
@@ -156,8 +155,7 @@ def test_a_correction_at_the_confirmation_changes_the_amount(
 ) -> None:
     account_no, _ = prepaid
     before = payments(billing, account_no)
-    to_the_amount_prompt(customer, "交电费", prepaid)
-    assert confirmed_amount(Customer.text_of(customer.say("四十"))) == "40.00"
+    to_the_confirmation(customer, prepaid, "四十", "40.00")
     text = Customer.text_of(customer.say("不对不对 换成六十"))
     assert confirmed_amount(text) == "60.00" and "取消" in text and "已取消" not in text
     assert "缴费成功" in Customer.text_of(customer.say("确认"))
@@ -168,8 +166,7 @@ def test_a_correction_at_the_confirmation_changes_the_amount(
 def test_a_correction_naming_the_old_and_the_new_amount_takes_the_new_one(
     customer: Customer, prepaid: tuple[str, str]
 ) -> None:
-    to_the_amount_prompt(customer, "我要交钱", prepaid)
-    customer.say("四十块")
+    to_the_confirmation(customer, prepaid, "四十块", "40.00")
     text = Customer.text_of(customer.say("不是四十 是七十"))
     assert confirmed_amount(text) == "70.00" and "已取消" not in text
     customer.say("取消")
@@ -179,8 +176,7 @@ def test_a_rule_question_worded_as_leaving_is_answered_and_the_top_up_goes_on(
     customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
 ) -> None:
     with paying_nothing(billing, prepaid[0]):
-        to_the_amount_prompt(customer, "交电费", prepaid)
-        customer.say("三十")
+        to_the_confirmation(customer, prepaid, "三十", "30.00")
         text = Customer.text_of(customer.say("稍等 我先问一下 逾期的违约金怎么收"))
         assert "再见" not in text and "千分之一" in text
         assert confirmed_amount(text.split("依据")[-1]) == "30.00"  # the confirmation again
@@ -264,19 +260,17 @@ def test_a_month_at_the_account_prompt_is_kept_without_a_format_error(
     customer: Customer, spare_account: tuple[str, str]
 ) -> None:
     account_no, last4 = spare_account
-    customer.say("查一下电费")
-    text = Customer.text_of(customer.say("看9月的"))
-    assert ASK_ACCOUNT in text and not any(e in text for e in FORMAT_ERRORS)
-    customer.say(account_no)
-    assert re.search(r"\d{4}年9月电费|9月的账单|没有查到\d{4}年9月", Customer.text_of(customer.say(last4)))
+    _, at_the_prompt, _, answer = [Customer.text_of(customer.say(words))
+                                   for words in ("查一下电费", "看9月的", account_no, last4)]
+    assert ASK_ACCOUNT in at_the_prompt and not any(e in at_the_prompt for e in FORMAT_ERRORS)
+    assert re.search(r"\d{4}年9月电费|9月的账单|没有查到\d{4}年9月", answer)  # the month was kept
 
 
 def test_the_bill_named_at_the_confirmation_asks_it_again(
     customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
 ) -> None:
     with paying_nothing(billing, prepaid[0]):
-        to_the_amount_prompt(customer, "交电费", prepaid)
-        customer.say("九十")
+        to_the_confirmation(customer, prepaid, "九十", "90.00")
         reply = customer.say("电费呢")
         assert confirmed_amount(Customer.text_of(reply)) == "90.00" and "查电费" not in buttons(reply)
         customer.say("取消")
