@@ -26,6 +26,9 @@ of the message and the form in progress:
 - a request of ours followed by a question that is not (我家停电了 顺便问下今天天气) is the
   request (the best service intent in the classifier's ranking), its question marked
   not ours, rather than a fallback;
+- a yes or no that says to pay (那交了吧, which the classifier often calls deny) is a
+  top-up outside a form, and inside one neither a yes nor a no (the prompt is asked
+  again: a payment is confirmed only by a plain yes);
 - a goodbye that asks a rule question of ours (等一下 我先问下 违约金怎么算) is that
   question (faq), never the end of the conversation in the middle of a form;
 - a second question in the same message (查下电费 顺便问下过户要什么材料) that the retriever
@@ -161,6 +164,9 @@ class KnowledgeRouter(GraphComponent):
             # intents that end a conversation: a rule question worded with their words
             # (等一下 我先问下 违约金怎么算) is answered instead
             "leaving_intents": ["goodbye"],
+            # a yes or no that says to pay (那交了吧, 就交掉吧), unless it says not to
+            "pay_now": r"(交|缴|付|充)(了|掉|上)?吧|那就?(交|缴|付|充)",
+            "not_now": r"不|别|算了|取消|没|先等",
             # words with 电 in them that are not about power
             "other_electric": ["电视", "电影", "电脑", "电话", "电梯", "电子", "电竞", "电商", "电池"],
             # a second question is ours when it names the power business or how it is done
@@ -183,6 +189,8 @@ class KnowledgeRouter(GraphComponent):
         self._power = tuple(config["power_words"])
         self._second_words = self._power + tuple(config["second_question_words"])
         self._leaving = set(config["leaving_intents"])
+        self._pay_now = re.compile(config["pay_now"])
+        self._not_now = re.compile(config["not_now"])
         self._other_electric = tuple(config["other_electric"])
         self._search = search or KnowledgeSearch.from_environment(config["timeout_s"], config["retry_after_s"])
 
@@ -224,6 +232,11 @@ class KnowledgeRouter(GraphComponent):
             return
         if form is None and self._request_then_not_ours(message, name, text):
             return  # 我家停电了 顺便问下今天天气: the request, its question said to be not ours
+        if name in ("affirm", "deny") and self._pay_now.search(text) and not self._not_now.search(text):
+            # 那交了吧 (often classified deny): outside a form, a top-up; inside one, no "no"
+            # (nor a yes: at a payment's confirmation the prompt is asked again)
+            set_intent(message, "top_up" if form is None else "inform", 1.0)
+            return
         if name in self._leaving and self._asks_a_rule_of_ours(message, name, text):
             return  # 等一下 我先问下 违约金怎么算: a question, not a goodbye
         if name not in self._service and name not in ("faq", "out_of_scope"):
@@ -312,8 +325,9 @@ class KnowledgeRouter(GraphComponent):
         if name not in self._service and name != "out_of_scope":
             return False  # a rule question first (faq) or no request at all
         split = self._split_second(text)
-        if split is None or not self._names_power(self._without_other_electric(text[: split[0]])):
-            return False
+        first = text[: split[0]] if split else ""
+        if split is None or not (self._names_power(self._without_other_electric(first)) or self._request.search(first)):
+            return False  # 我要投诉 is a request too, with no power word in it
         if any(word in self._without_other_electric(split[1]) for word in self._second_words):
             return False  # a question of ours: the usual routing
         services = [r for r in message.get("intent_ranking") or [] if r.get("name") in self._service]

@@ -27,6 +27,9 @@ in wordings of their own:
 - a greeting before a colloquial request (喂 喂 我看下电费) is the request;
 - a request followed by a question not ours (我家停电了 顺便问下…) is the request, with the
   out-of-scope reply, never "I did not understand";
+- 那就交了吧 after a bill starts the top-up (it is no stray yes, nor a no), and at the
+  confirmation it neither cancels nor pays (asked again); a complaint followed by
+  a question not ours is still a complaint;
 - a self-correction at the amount prompt (三十 不对 四十, 改成四十) takes the last figure,
   never cancels or says out of scope.
 """
@@ -313,3 +316,19 @@ def test_a_self_correction_at_the_amount_prompt_takes_the_last_figure(
     text = Customer.text_of(customer.say(correction))
     assert confirmed_amount(text) == "40.00" and OUT_OF_SCOPE not in text
     customer.say("取消")
+
+
+def test_pay_it_then_after_a_bill_starts_the_top_up(customer: Customer, prepaid: tuple[str, str]) -> None:
+    account_no, last4 = prepaid
+    for words in ("帮我查下电费", account_no, last4):
+        customer.say(words)
+    assert "预存多少" in Customer.text_of(customer.say("那就充了吧"))  # verified: the amount asked
+    customer.say("二十")
+    text = Customer.text_of(customer.say("那交了吧"))
+    assert confirmed_amount(text) == "20.00" and "已取消" not in text and "缴费成功" not in text
+    customer.say("取消")
+
+
+def test_a_complaint_then_a_question_not_ours_is_still_a_complaint(customer: Customer) -> None:
+    reply = customer.say("我要投诉你们 顺便问一下明天要不要带伞")
+    assert "投诉已登记" in Customer.text_of(reply) and reply["state"] == "handoff"
