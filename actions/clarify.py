@@ -3,7 +3,8 @@ is usually about to ask for a bill or a top-up, so ask which, with one-tap butto
 
 The buttons carry the value as an entity of their payload (``/top_up{"amount": "100"}``),
 so the chosen form starts with it and does not ask again; nothing is put in a slot
-before the customer has said what it is for.
+before the customer has said what it is for.  The bill named and nothing asked of it
+(电费, 电费的事: services/bill_topic.py) gets the same question: look it up or pay it?
 """
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import form_turn as turn
 from actions.identity import is_verified
 from actions.replies import button, month_zh, yuan
+from services.bill_topic import names_bill_only
 
 
 class ActionClarifyInform(Action):
@@ -38,9 +41,15 @@ class ActionClarifyInform(Action):
                                      buttons=[button("utter_part_button_query_bill", "query_bill",
                                                      {**account, "month": given["month"]})])
         elif account:
-            dispatcher.utter_message(response="utter_clarify_account",
-                                     buttons=[button("utter_part_button_query_bill", "query_bill", account),
-                                              button("utter_part_button_pay", "top_up", account)])
+            dispatcher.utter_message(response="utter_clarify_account", buttons=bill_or_pay(account))
+        elif names_bill_only(turn.text(tracker)):
+            dispatcher.utter_message(response="utter_clarify_bill_or_pay", buttons=bill_or_pay({}))
         else:
             dispatcher.utter_message(response="utter_default")
         return []
+
+
+def bill_or_pay(account: dict[str, str]) -> list[dict[str, str]]:
+    """The two things a customer does with a bill, as buttons that start them."""
+    return [button("utter_part_button_query_bill", "query_bill", account),
+            button("utter_part_button_pay", "top_up", account)]

@@ -102,6 +102,12 @@ async def followup(topic: str | None, question: str, province: dict[str, str]) -
         return None  # not an aspect question (422) or unknown topic
 
 
+def second_is_not_ours(tracker: Tracker) -> bool:
+    """The second question names nothing of the power business (bot/knowledge_router.py)."""
+    found = (tracker.latest_message.get("knowledge") or {}).get("second_question") or {}
+    return bool(found.get("not_ours"))
+
+
 def second_question(tracker: Tracker) -> str | None:
     """The later question of a message that asked two, as the NLU found it."""
     found = (tracker.latest_message.get("knowledge") or {}).get("second_question") or {}
@@ -114,6 +120,9 @@ async def take_up_second_question(dispatcher: CollectingDispatcher, tracker: Tra
     request is done.  Nothing when the message asked one thing."""
     question = second_question(tracker)
     if not question:
+        return []
+    if second_is_not_ours(tracker):  # 顺便问下今天天气: said to be out of scope, nothing filled
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []
     try:
         found = await svc.call("GET", "/kg/search",
@@ -130,6 +139,17 @@ async def take_up_second_question(dispatcher: CollectingDispatcher, tracker: Tra
         return [SlotSet("last_topic", best["topic"])]
     buttons = [{"title": r["question"], "payload": r["question"]} for r in results[:SUGGESTIONS]]
     dispatcher.utter_message(response="utter_second_question_choices", question=question, buttons=buttons)
+    return []
+
+
+async def take_up_after_an_answer(dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A form's run that filled a slot from the latest message (户号 顺便问下…): the
+    message's second question answered (or said to be out of scope) before the form's
+    next prompt."""
+    answered = any(e.get("name") != "requested_slot" for e in events if e.get("event") == "slot")
+    if answered and turn.is_fresh(tracker):
+        return await take_up_second_question(dispatcher, tracker)
     return []
 
 

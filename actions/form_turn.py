@@ -36,8 +36,14 @@ _FORM_PLUMBING = {"action_listen", "action_extract_slots", "action_session_start
 
 # Words that mark a figure as money or as a payment ("交一百", "充五十块", "预存两百元").
 _MONEY = re.compile(r"[元块圆￥¥]|(交|缴|充|存|付|预存|充值|缴费)")
+# A Chinese-numeral amount right after a pay verb, without a unit (充值五十, 交个一百五):
+# the NLU's amount patterns need a unit for Chinese numerals.  A 十/百/千 must be in it,
+# so 交一下 is no 1 yuan.
+_PAY_FIGURE = re.compile(r"(?:交|缴|充值?|存|付)(?:个|了)?([零一二两三四五六七八九]*[十百千][零一二两三四五六七八九十百千万]*)(?![度月号日年])")
 # The customer changing an amount already given ("改成两百", "不对 我是充两百").
 _CHANGE = re.compile(r"改成|改为|换成|变成|改一下|不对|不是|还是|其实|重新|要充|要交|我是充|我是交")
+# The new figure right after a change word (换成六十: the NLU tags no unitless Chinese numerals).
+_CHANGED_TO = re.compile(r"(?:改成|改为|换成|变成|是|充|交|不对)\s*([0-9.]+|[零一二两三四五六七八九十百千万]+)(?:元|块钱?)?\s*(?:吧|啊|呀)?$")
 # The last four digits said as such ("尾号5678", "后四位是5678").
 _LAST4_CUE = re.compile(r"尾号|后四位|后4位|末四位|末4位")
 # A figure: a message with one is meant as an answer, right or wrong.  Chinese digits
@@ -76,11 +82,12 @@ def is_button(tracker: Tracker) -> bool:
     return text(tracker).startswith("/")
 
 
-def entity(tracker: Tracker, name: str) -> str | None:
-    """The normalized value of the first ``name`` entity in the latest message (not in
-    a second question it asks: 好的 顺便问下充200有优惠吗 gives no amount)."""
+def entity(tracker: Tracker, name: str, last: bool = False) -> str | None:
+    """The normalized value of the first (``last``: the last) ``name`` entity in the latest
+    message (not in a second question it asks: 好的 顺便问下充200有优惠吗 gives no amount)."""
     end = answer_end(tracker)
-    for found in tracker.latest_message.get("entities") or []:
+    found_all = tracker.latest_message.get("entities") or []
+    for found in reversed(found_all) if last else found_all:
         if end is not None and int(found.get("start") or 0) >= end:
             continue
         if found.get("entity") == name and found.get("value") not in (None, ""):
@@ -166,13 +173,17 @@ def states_amount(tracker: Tracker) -> str | None:
     amount = entity(tracker, "amount")
     if amount and (is_button(tracker) or _MONEY.search(text(tracker))):
         return amount
-    return None
+    after_a_verb = _PAY_FIGURE.search(text(tracker))
+    return normalize_entity("amount", after_a_verb[1]) if after_a_verb else None
 
 
 def changes_amount(tracker: Tracker) -> str | None:
-    """A new amount given with a change word or as money (改成三百, 不对 是两百块)."""
-    amount = entity(tracker, "amount")
-    if amount and (_CHANGE.search(text(tracker)) or states_amount(tracker)):
+    """A new amount given with a change word or as money (改成三百, 不对 是两百块); of
+    two, the one said last (不是五十 是八十)."""
+    said = text(tracker)
+    changed_to = _CHANGED_TO.search(said)  # the figure said last, after the change word
+    amount = (normalize_entity("amount", changed_to[1]) if changed_to else None) or entity(tracker, "amount", last=True)
+    if amount and (_CHANGE.search(said) or states_amount(tracker)):
         return amount
     return None
 

@@ -28,10 +28,11 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_turn as turn
 from actions import services_client as svc
-from actions.faq import take_up_second_question
+from actions.faq import take_up_after_an_answer
 from actions.handoff import hand_over
 from actions.replies import time_zh
 from services import clock
+from services.bill_topic import names_bill_only
 from services.channels import VOICE
 from services.masking import mask_account_no
 from services.textnorm import parse_account_no, parse_last4
@@ -57,6 +58,10 @@ def is_verified(tracker: Tracker, account_no: str | None) -> bool:
 
 
 ANOTHER_ACCOUNT = re.compile(r"换.{0,3}户号|(另一个|别的|其他)户号|户号.{0,2}(错了|不对)")
+
+
+# The customer does not have the answer at hand (户号忘了, 不记得了): no format error.
+FORGOT = re.compile(r"忘了|忘记|不记得|记不得|记不清|不知道|找不到")
 
 
 def wants_another_account(tracker: Tracker) -> bool:
@@ -131,13 +136,16 @@ class IdentityFormValidation(FormValidationAction):
         """Fill and check the slots; an answer that goes on to ask a question (3300000001
         顺便问下过户要带什么) gets the question answered before the form's next prompt."""
         events = await super().run(dispatcher, tracker, domain)
-        answered = any(e.get("name") != "requested_slot" for e in events if e.get("event") == "slot")
-        if answered and turn.is_fresh(tracker) and not self._starting(tracker):
-            events.extend(await take_up_second_question(dispatcher, tracker))
+        if not self._starting(tracker):  # at the start, the rule took the question up
+            events.extend(await take_up_after_an_answer(dispatcher, tracker, events))
         return events
 
     def _not_an_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
         """What a message without a ready value for ``slot`` does at its prompt."""
+        if names_bill_only(turn.text(tracker)) or FORGOT.search(turn.text(tracker)) \
+                or (slot != "amount" and turn.entity(tracker, "month")):
+            # 电费 alone, 忘了, or the month (查10月的, kept by its slot): the prompt again
+            return {slot: None}
         if turn.looks_like_an_answer(tracker):
             return {slot: turn.text(tracker)}  # validated: the customer hears what is wrong
         if turn.intent(tracker) in (self.own_intent, "affirm"):
@@ -169,6 +177,8 @@ class IdentityFormValidation(FormValidationAction):
         if wants_another_account(tracker):
             dispatcher.utter_message(response="utter_another_account")
             return {"account_no": None, "last4": None}
+        if phone := turn.entity(tracker, "phone"):
+            return {"last4": phone[-4:]}  # the whole mobile given: its last four are the answer
         return self._not_an_answer(dispatcher, tracker, "last4")
 
     # ------------------------------------------------------------------ validation

@@ -28,6 +28,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_turn as turn
 from actions import services_client as svc
+from actions.faq import take_up_after_an_answer, take_up_second_question
 from actions.handoff import hand_over
 from actions.replies import HANDOFF_BUTTON, days_zh, time_zh
 from services.outage.schemas import AccountContactView, ReportResult
@@ -55,7 +56,8 @@ def scope_only(text: str) -> bool:
 
 
 class ActionReportOutage(Action):
-    """Runs before the form: the safety advice first when it is a danger."""
+    """Runs before the form: the safety advice first when it is a danger, then a second
+    question the message asks (地址 顺便问下…)."""
 
     def name(self) -> str:
         return "action_report_outage"
@@ -72,7 +74,7 @@ class ActionReportOutage(Action):
             events.append(SlotSet("outage_kind", kind))
         if address and (new_report or not tracker.get_slot("outage_address")):
             events.append(SlotSet("outage_address", address))
-        return events
+        return events + await take_up_second_question(dispatcher, tracker)  # after the safety advice
 
 
 class ValidateOutageForm(FormValidationAction):
@@ -93,6 +95,12 @@ class ValidateOutageForm(FormValidationAction):
 
     def _asked(self, tracker: Tracker, slot: str) -> bool:
         return turn.is_fresh(tracker) and turn.requested_slot(tracker) == slot
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """Fill and check the slots; an answer that goes on to ask (西湖区文三路100号 顺便问下…)
+        gets its question answered, or said to be out of scope, before the next prompt."""
+        events = await super().run(dispatcher, tracker, domain)
+        return events + await take_up_after_an_answer(dispatcher, tracker, events)
 
     async def extract_outage_address(self, dispatcher, tracker, domain) -> dict[str, Any]:
         if tracker.get_slot("outage_address") or not turn.is_fresh(tracker):

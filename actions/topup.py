@@ -34,6 +34,7 @@ from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply, wants_another_account
 from actions.handoff import hand_over
 from actions.replies import button, month_zh, part, yuan
+from services.bill_topic import names_bill_only
 from services.billing.schemas import AccountSummary, Payment
 from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT, RANGE_ZH
 from services.channels import VOICE, WEB, WECHAT
@@ -91,7 +92,11 @@ class ValidateTopupForm(IdentityFormValidation):
         if wants_another_account(tracker):
             dispatcher.utter_message(response="utter_another_account")
             return {"account_no": None, "last4": None, "amount": None}
-        amount = turn.entity(tracker, "amount") or normalize_entity("amount", turn.text(tracker))
+        if (account_no := turn.entity(tracker, "account_no")) and not turn.states_amount(tracker):
+            return another_account(dispatcher, tracker, account_no)
+        # 二十 不对 三十: a self-correction's last figure; else the figure said
+        amount = turn.changes_amount(tracker) or turn.entity(tracker, "amount") \
+            or normalize_entity("amount", turn.text(tracker))
         if not amount and pays_all(turn.text(tracker)):
             amount = owed(await summary_or_none(tracker))  # typed instead of tapping 缴清…元
         return {"amount": amount} if amount else self._not_an_answer(dispatcher, tracker, "amount")
@@ -103,6 +108,8 @@ class ValidateTopupForm(IdentityFormValidation):
             return {}
         if turn.last_bot_response(tracker) not in CONFIRMATION_PROMPTS:
             return {}  # the customer did not just see the confirmation: ask it again
+        if names_bill_only(turn.text(tracker)):
+            return {"topup_confirm": None}  # 电费: what the form is about; the prompt again
         if turn.answer_end(tracker) is not None:
             # 嗯 顺便问下…: the question is answered, and the confirmation asked again
             # on its own, so a payment never rides on a message that asked something else
@@ -124,6 +131,15 @@ class ValidateTopupForm(IdentityFormValidation):
             return {"amount": None, "topup_confirm": None}
         # A changed amount needs a fresh confirmation.
         return {"amount": f"{amount.quantize(MIN_PAYMENT)}", "topup_confirm": None}
+
+
+def another_account(dispatcher: CollectingDispatcher, tracker: Tracker, account_no: str) -> dict[str, Any]:
+    """A 户号 typed at the amount prompt is no amount: the same one again asks the amount
+    again; another one is the account to pay for, checked like the first."""
+    if account_no == tracker.get_slot("account_no"):
+        return {"amount": None}
+    dispatcher.utter_message(response="utter_another_account")
+    return {"account_no": account_no, "last4": None, "amount": None}
 
 
 class ActionAskAmount(Action):

@@ -17,9 +17,25 @@ of the message and the form in progress:
 - inside a form the bar is a clear question: an answer to the form's prompt that the
   classifier took for faq goes back to the form (inform), so an FAQ never breaks a form
   unless the customer clearly asks one (the rules answer it and return to the form);
+- inside a form, a forecast question with a stated kWh (一个月400度大概多少电费) is the
+  tariff computation (ask_tariff), answered before the form's prompt again: the forecast
+  flow would leave the form to compute the same figure;
+- inside a form, a message that answers and then asks something not ours (地址 顺便问一下
+  好看的电视剧), which IntentGuard calls out of scope as a whole, is the answer (inform)
+  with its second question marked not ours;
+- a request of ours followed by a question that is not (我家停电了 顺便问下今天天气) is the
+  request (the best service intent in the classifier's ranking), its question marked
+  not ours, rather than a fallback;
+- a yes or no that says to pay (那交了吧, which the classifier often calls deny) is a
+  top-up outside a form, and inside one neither a yes nor a no (the prompt is asked
+  again: a payment is confirmed only by a plain yes);
+- a goodbye that asks a rule question of ours (等一下 我先问下 违约金怎么算) is that
+  question (faq), never the end of the conversation in the middle of a form;
 - a second question in the same message (查下电费 顺便问下过户要什么材料) that the retriever
   is confident about is kept in the parse (``knowledge.second_question``) for the actions
-  to answer.
+  to answer; one that names nothing of the power business (3300000001 顺便问下今天天气) is
+  kept marked ``not_ours``, so the actions say it is out of scope instead of answering
+  it with the nearest topic (the retriever finds one for anything).
 
 The evidence and the decision travel in the parse data as ``knowledge`` (topic,
 confidence, confident, route, reason), so the logs and the actions can see why.
@@ -46,6 +62,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu_components import set_intent
+from services.cost_question import asks_cost
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +161,18 @@ class KnowledgeRouter(GraphComponent):
             "power_words": ["电", "户号", "度", "峰谷", "阶梯", "国网", "95598", "抄表", "跳闸", "表",
                             "光伏", "并网", "增容", "过户", "发票", "违约金", "代扣", "营业厅", "费控", "欠费",
                             "余额", "缴费", "充值", "预存", "户头", "户名"],
+            # intents that end a conversation: a rule question worded with their words
+            # (等一下 我先问下 违约金怎么算) is answered instead
+            "leaving_intents": ["goodbye"],
+            # a yes or no that says to pay (那交了吧, 就交掉吧), unless it says not to
+            "pay_now": r"(交|缴|付|充)(了|掉|上)?吧|那就?(交|缴|付|充)",
+            "not_now": r"不|别|算了|取消|没|先等",
+            # words with 电 in them that are not about power
+            "other_electric": ["电视", "电影", "电脑", "电话", "电梯", "电子", "电竞", "电商", "电池"],
+            # a second question is ours when it names the power business or how it is done
+            # (支付宝能交吗, 要带什么材料); anything else said after 顺便问下 is not
+            "second_question_words": ["交", "缴", "充", "付", "支付宝", "微信", "材料", "手续", "办理",
+                                      "营业厅", "客服", "人工", "新装", "报装", "销户", "更名"],
         }
 
     def __init__(self, config: Dict[Text, Any], search: Optional[KnowledgeSearch] = None) -> None:
@@ -158,6 +187,11 @@ class KnowledgeRouter(GraphComponent):
         self._request = re.compile(config["request"])
         self._second = re.compile(config["second_question"])
         self._power = tuple(config["power_words"])
+        self._second_words = self._power + tuple(config["second_question_words"])
+        self._leaving = set(config["leaving_intents"])
+        self._pay_now = re.compile(config["pay_now"])
+        self._not_now = re.compile(config["not_now"])
+        self._other_electric = tuple(config["other_electric"])
         self._search = search or KnowledgeSearch.from_environment(config["timeout_s"], config["retry_after_s"])
 
     @classmethod
@@ -185,6 +219,26 @@ class KnowledgeRouter(GraphComponent):
         intent = message.get("intent") or {}
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
         text = (message.get(TEXT) or "").strip()
+        if form is not None and name == "forecast_bill" and self._states_usage_cost(message, text):
+            # 一个月400度大概多少电费 at a prompt: the forecast would leave the form to compute
+            # the same tariff figure; the tariff answer is given and the form goes on
+            set_intent(message, "ask_tariff", 1.0)
+            return
+        if form is not None and name == "out_of_scope" and self._answers_first(message, text):
+            # 拱墅区莫干山路50号 顺便问一下 最近有啥好看的电视剧: the answer is taken, the
+            # question said to be out of scope (IntentGuard read the whole message as not ours)
+            set_intent(message, "inform", 1.0)
+            self._keep_second_question(message, "inform", text)
+            return
+        if form is None and self._request_then_not_ours(message, name, text):
+            return  # 我家停电了 顺便问下今天天气: the request, its question said to be not ours
+        if name in ("affirm", "deny") and self._pay_now.search(text) and not self._not_now.search(text):
+            # 那交了吧 (often classified deny): outside a form, a top-up; inside one, no "no"
+            # (nor a yes: at a payment's confirmation the prompt is asked again)
+            set_intent(message, "top_up" if form is None else "inform", 1.0)
+            return
+        if name in self._leaving and self._asks_a_rule_of_ours(message, name, text):
+            return  # 等一下 我先问下 违约金怎么算: a question, not a goodbye
         if name not in self._service and name not in ("faq", "out_of_scope"):
             self._keep_second_question(message, name, text)  # 3300000001 顺便问下过户要带什么
             return
@@ -239,6 +293,59 @@ class KnowledgeRouter(GraphComponent):
             return "out_of_scope", "neither the classifier nor the knowledge graph is sure, no power word"
         return "faq", "the classifier's faq, the knowledge graph unsure"
 
+    @staticmethod
+    def _states_usage_cost(message: Message, text: Text) -> bool:
+        """A kWh figure and a question of what it costs (services/cost_question.py)."""
+        return any(e.get("entity") == "kwh" for e in message.get("entities") or []) and asks_cost(text)
+
+    def _asks_a_rule_of_ours(self, message: Message, name: Text, text: Text) -> bool:
+        """A message the classifier took for a goodbye (等一下 我先问下 …) that asks a rule
+        question of the power business the knowledge graph answers: made faq."""
+        if not (self.is_rule_question(text) and self._names_power(text)):
+            return False
+        found = self._search.search(text)
+        if found is None or not found["confident"]:
+            return False
+        set_intent(message, "faq", found["confidence"])
+        message.set(KNOWLEDGE, {**found, "route": "faq", "reason": "a rule question, not a goodbye",
+                                "classified_as": name}, add_to_output=True)
+        return True
+
+    def _answers_first(self, message: Message, text: Text) -> bool:
+        """The message gives a value (an entity) before a second question it goes on to ask."""
+        split = self._split_second(text)
+        return split is not None and any(int(e.get("end") or 0) <= split[0] for e in message.get("entities") or []
+                                         if "end" in e)
+
+    def _request_then_not_ours(self, message: Message, name: Text, text: Text) -> bool:
+        """A request of ours followed by a question that is not (我家停电了 顺便问下今天天气):
+        the question's words pull the classifier off the request, so the best service
+        intent in its ranking is taken for the first part (sure enough for the fallback),
+        and the question is kept marked not ours."""
+        if name not in self._service and name != "out_of_scope":
+            return False  # a rule question first (faq) or no request at all
+        split = self._split_second(text)
+        first = text[: split[0]] if split else ""
+        if split is None or not (self._names_power(self._without_other_electric(first)) or self._request.search(first)):
+            return False  # 我要投诉 is a request too, with no power word in it
+        if any(word in self._without_other_electric(split[1]) for word in self._second_words):
+            return False  # a question of ours: the usual routing
+        services = [r for r in message.get("intent_ranking") or [] if r.get("name") in self._service]
+        if not services:
+            return False
+        best = services[0]
+        set_intent(message, best["name"], max(float(best.get("confidence") or 0.0), self._not_ours))
+        message.set(KNOWLEDGE, {"route": best["name"], "reason": "a request, then a question not ours",
+                                "classified_as": name, "answer_end": split[0],
+                                "second_question": {"text": split[1], "not_ours": True}}, add_to_output=True)
+        return True
+
+    def _without_other_electric(self, text: Text) -> Text:
+        """The text without words whose 电 is not power (电视剧, 电影, 电话 …)."""
+        for word in self._other_electric:
+            text = text.replace(word, "")
+        return text
+
     def _names_power(self, text: Text) -> bool:
         return any(word in text for word in self._power)
 
@@ -278,12 +385,19 @@ class KnowledgeRouter(GraphComponent):
         if match is None or match.start() == 0:
             return None
         rest = text[match.end():].strip(" ，,。、：:")
+        # 顺便问下今天天气, 对了 明天周几: asked, whether or not it is worded as a question
+        asked = bool(match.group(2)) or "问" in match.group(1) or match.group(1) == "对了"
+        if asked and len(rest) >= 2:
+            return match.start(), rest
         return (match.start(), rest) if len(rest) >= 4 and self._question.search(rest) else None
 
     def _second_question(self, text: Text, split: tuple, route: Text) -> Optional[Dict[Text, Any]]:
         """The later question of a message that asks two (``split``: where it begins, its
-        words), if the retriever answers it."""
+        words), if the retriever answers it; marked ``not_ours`` when it names nothing of
+        the power business (the actions then say it is out of scope)."""
         start, rest = split
+        if not any(word in self._without_other_electric(rest) for word in self._second_words):
+            return {"text": rest, "not_ours": True}  # 今天天气怎么样: out of scope, said so
         second = self._search.search(rest)
         if second is None or not (second["confident"] or self._names_power(rest)):
             return None  # not a question of ours

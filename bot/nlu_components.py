@@ -28,9 +28,10 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from services import clock
+from services.bill_topic import names_bill_only
 from services.cost_question import asks_cost
 from services.outage.triage import is_danger, ticket_id_in
-from services.textnorm import VAGUE_PREFIXES, VAGUE_SUFFIX, normalize_entity
+from services.textnorm import DECIMAL_LEAD, VAGUE_PREFIXES, VAGUE_SUFFIX, normalize_entity
 
 
 @DefaultV1Recipe.register(
@@ -156,7 +157,8 @@ def _overlaps(first: Dict[Text, Any], second: Dict[Text, Any]) -> bool:
 
 
 def _with_vague_context(entity: Dict[Text, Any], text: Text) -> Text:
-    """The quantity's text with an adjacent vague word (几, 好几, 数 / 多) kept on.
+    """The quantity's text with an adjacent vague word (几, 好几, 数 / 多) kept on, or the
+    whole part of a decimal whose fraction alone was tagged (零点|五元 is 0.5, not 5).
 
     textnorm treats "几千块" and "一百多块" as no figure at all; a tagger that
     left the vague word outside its span must not turn them into 1000 or 100.
@@ -165,6 +167,9 @@ def _with_vague_context(entity: Dict[Text, Any], text: Text) -> Text:
     if "start" not in entity or "end" not in entity or not text:
         return raw
     before = text[: entity["start"]]
+    decimal = DECIMAL_LEAD.search(before)  # 零点|五元: the tagger took the fraction alone
+    if decimal:
+        return decimal[0] + raw
     prefix = next((p for p in VAGUE_PREFIXES if before.endswith(p)), "")
     suffix = VAGUE_SUFFIX if text[entity["end"] :].startswith(VAGUE_SUFFIX) else ""
     return prefix + raw + suffix
@@ -192,6 +197,16 @@ class IntentGuard(GraphComponent):
     - A usage figure asked the price of (这个月要是用三百度得交多少) is a tariff
       computation (services/cost_question.py), not a bill: no bill answers what a usage
       would cost.  (forecast_bill keeps it: the forecast computes from a stated figure.)
+    - The bill named and nothing asked of it (电费, 电费的事, 我想弄下电费;
+      services/bill_topic.py) is neither a lookup nor a top-up: a bare answer (inform,
+      certain), so the bot asks which one (actions/clarify.py) instead of starting a form.
+    - A correction with a new figure (不对 改成八十, 不是五十是八十, 二十 不对 三十) is no
+      "no" and nothing out of scope: inform (certain), so the top-up takes the new amount
+      instead of cancelling.
+    - A request to pay said with its answers (我要交两百 户号… 尾号…), which the classifier
+      takes for a bare answer (inform), is a top-up (certain).
+    - A 户号 said on its own (三三零零零零零零零三, read out on a call) is an answer, not
+      out of scope: inform, and the bot asks what it is for.
     - "我不是投诉": a customer who says it is not a complaint is believed; the next
       intent in the ranking is taken.
     - A greeting followed by a request (喂 你好 我想问下我家电费 户号是…, 早上好 我要报修)
@@ -240,8 +255,16 @@ class IntentGuard(GraphComponent):
             # greetings a message may open with, and what makes the rest of it a request
             "greeting": r"^(喂+|您好|你好|哈喽|哈啰|嗨|hello|hi|早上好|上午好|中午好|下午好|晚上好|早|在吗|在不在|小电)"
                         r"[呀啊哈呢吗嘛~～,，.。!！?？\s]*",
-            "request_words": r"报修|抢修|办理|申请|查询|查一下|查下|我要查|交费|缴费|充值|投诉|人工|过户|开户|销户|发票",
+            "request_words": r"报修|抢修|办理|申请|查询|查一下|查下|查个|查查|我要查|我查|看下|看看|交费|缴费|交个|"
+                             r"充值|投诉|人工|过户|开户|销户|发票",
             "request_entities": ["account_no", "amount", "kwh", "month", "address", "phone"],
+            # a request to pay, said with the answers (我要交两百 户号… 尾号…): the classifier
+            # sees mostly figures and says inform
+            "pay_request": r"(我要|我想|帮我|给我|想|要)(交|缴|充|预存|付)|充值|缴费|交费",
+            # words that make a "no" with a figure a correction of that figure
+            "correction": r"改成|改为|换成|变成|应该是|我是说|我是(充|交|缴)|是要|其实是|不是.{1,8}是|不对",
+            # a figure (digits, or Chinese numerals the NLU may not tag without a unit)
+            "figure": r"[0-9０-９]|[一二两三四五六七八九][十百千万]|[十百千]",
             # the request's own confidence, before the greeting's share is given back, below
             # which the classifier saw no request at all
             "least_request": 0.02,
@@ -263,6 +286,9 @@ class IntentGuard(GraphComponent):
         self._request_words = re.compile(config["request_words"])
         self._request_entities = set(config["request_entities"])
         self._least_request = float(config["least_request"])
+        self._correction = re.compile(config["correction"])
+        self._pay_request = re.compile(config["pay_request"])
+        self._figure = re.compile(config["figure"])
 
     @classmethod
     def create(
@@ -283,6 +309,10 @@ class IntentGuard(GraphComponent):
                 set_intent(message, "report_outage", 1.0)
             elif ticket_id_in(text):  # a repair ticket's id: its progress
                 set_intent(message, "query_outage", 1.0)
+            elif names_bill_only(text):  # 电费 alone: look it up or pay it? (asked)
+                set_intent(message, "inform", 1.0)
+            elif intent in ("deny", "out_of_scope") and self._corrects_a_figure(message, text):
+                set_intent(message, "inform", 1.0)
             elif intent in ("ask_tariff", "forecast_bill") and self._feed_in.search(text):
                 set_intent(message, "faq", 1.0)
             elif intent == "greet" and self._request_after_greeting(message, text):
@@ -291,11 +321,29 @@ class IntentGuard(GraphComponent):
                 self._take_next(message, exclude={"complain"})
             elif (intent in self._service or intent == "out_of_scope") and self._names_only_foreign(text):
                 set_intent(message, "out_of_scope", 1.0)
+            elif intent == "out_of_scope" and self._only_an_account_no(message, text):
+                set_intent(message, "inform", 1.0)
+            elif intent == "inform" and self._pay_request.search(text) and not self._asks_usage_cost(message, text):
+                set_intent(message, "top_up", 1.0)
             elif intent in self._usage_cost_from and self._asks_usage_cost(message, text):
                 set_intent(message, "ask_tariff", 1.0)
             elif intent == "out_of_scope" and self._names_our_business(text):
                 self._take_next(message, exclude={"out_of_scope", "nlu_fallback"})
         return messages
+
+    def _corrects_a_figure(self, message: Message, text: Text) -> bool:
+        """不对 改成八十: a new figure given with a word of correction."""
+        correction = self._correction.search(text)
+        return correction is not None and bool(self._figure.search(text[correction.start():]))
+
+    @staticmethod
+    def _only_an_account_no(message: Message, text: Text) -> bool:
+        """The message is a 户号 and little else (我的户号是…, a number read out)."""
+        for found in message.get(ENTITIES) or []:
+            if found.get("entity") == "account_no" and "start" in found and "end" in found:
+                rest = (text[: found["start"]] + text[found["end"]:]).strip()
+                return len(rest) <= 6
+        return False
 
     def _asks_usage_cost(self, message: Message, text: Text) -> bool:
         """A kWh figure and a question of what it costs: a tariff computation."""
@@ -323,10 +371,12 @@ class IntentGuard(GraphComponent):
         if not others or not (others[0]["name"] in self._service or others[0]["name"] == "request_human"):
             return
         best = float(others[0].get("confidence") or 0.0)
-        if best < self._least_request:
+        asked = bool(self._request_words.search(message.get(TEXT) or ""))  # 喂 我查个电费: a request word
+        if best < self._least_request and not asked:
             return  # the classifier saw no request at all: a greeting with small talk
         message.set("intent_ranking", others, add_to_output=True)  # the greeting is accounted for
-        set_intent(message, others[0]["name"], min(0.99, best / max(1e-9, 1.0 - greet)))
+        share = best / max(1e-9, 1.0 - greet)
+        set_intent(message, others[0]["name"], min(0.99, max(share, 0.5) if asked else share))
 
     def _names_our_business(self, text: Text) -> bool:
         return any(w in text for w in self._business) and not any(w in text for w in self._foreign)

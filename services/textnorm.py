@@ -204,7 +204,10 @@ def parse_last4(text: str) -> Optional[str]:
 
 # ----------------------------------------------------------- amounts and kWh
 
-_NUM = rf"[\d.,{_NUMERAL_CHARS}]+"
+# A number, with its Chinese decimal part (零点五, 一点五): without it "零点五元" read as 5 yuan.
+_NUM = rf"[\d.,{_NUMERAL_CHARS}]+(?:点[\d{_DIGIT_CHARS}]+)?"
+# The whole part and 点 of a decimal whose fraction a tagger took alone ("零点" of 零点五元).
+DECIMAL_LEAD = re.compile(rf"[\d{_NUMERAL_CHARS}]+点$")
 _ONE_DIGIT = rf"[\d{_DIGIT_CHARS}]"
 # "一百二十块五毛", "三块五", "50元", "五十块钱"
 _YUAN_AMOUNT = re.compile(

@@ -162,6 +162,8 @@ def test_parse_last4_rejects(raw: str) -> None:
         ("人民币300", "300.00"),
         ("0元", "0.00"),
         ("2千块", "2000.00"),
+        ("零点五元", "0.50"),    # the decimal part is read, never 5 yuan
+        ("一点八块", "1.80"),
     ],
 )
 def test_parse_amount(raw: str, expected: str) -> None:

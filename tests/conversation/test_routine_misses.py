@@ -1,0 +1,334 @@
+"""Classes of miss customers still hit in routine conversations (issue 9, dialogue
+checklist), each through the gateway, the real Rasa server and the real action server,
+in wordings of their own:
+
+- the bill named and nothing asked of it (电费的事) is asked about, look it up or pay it,
+  with the two choices as buttons (spoken on a call), and never starts a form;
+- a usage-cost question at the bill lookup's prompts is computed, then the prompt asked
+  again;
+- a second question that is not about power, asked after an answer (户号 顺便问一下…),
+  gets the out-of-scope reply and the form's next prompt; none of it fills a slot;
+- a correction at the top-up's confirmation (不对 换成六十, 不是四十 是七十) changes the
+  amount to the one said last and asks again, it does not cancel;
+- a rule question the classifier takes for a goodbye (稍等 我先问一下…) is answered, and
+  the form goes on: it does not end the conversation;
+- the whole mobile given at the last-four prompt is checked by its last four; 户号不记得了
+  at the 户号 prompt asks again (the prompt says where to find it), with no format error;
+- a 户号 typed at the amount prompt is no amount (no "over the limit" reply);
+- a 户号 read out on its own outside a form is a 户号, not out of scope;
+- an amount said in Chinese numerals after a pay verb (充值八十) is kept, and a decimal
+  read out (零点八元) is 0.80, never 8 yuan;
+- a request to pay said with all its answers (想充八十块 户号… 尾号…) is a top-up, not a
+  bare answer to ask about;
+- a month at the 户号 prompt (看9月的) is kept, with no format error; 电费 at the
+  confirmation asks the confirmation again;
+- "why so high" with the why last (比上个月多了好多 咋回事) gets the comparison;
+- the outage report takes up a second question too (地址 顺便问下…), and 对了 starts one;
+- a greeting before a colloquial request (喂 喂 我看下电费) is the request;
+- a request followed by a question not ours (我家停电了 顺便问下…) is the request, with the
+  out-of-scope reply, never "I did not understand";
+- 那就交了吧 after a bill starts the top-up (it is no stray yes, nor a no), and at the
+  confirmation it neither cancels nor pays (asked again); a complaint followed by
+  a question not ours is still a complaint;
+- a self-correction at the amount prompt (三十 不对 四十, 改成四十) takes the last figure,
+  never cancels or says out of scope.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+
+from scripts.stack import Stack
+from tests.conversation.test_account_questions import buttons
+from tests.conversation.test_questions_in_forms import confirmed_amount, payments, prepaid  # noqa: F401 (fixture)
+from tests.conversation.test_voice import AsrGateway
+from tests.conversation.test_widget_payload import press
+from tests.stack import Customer
+
+pytestmark = pytest.mark.conversation
+
+OUT_OF_SCOPE = "不在我的服务范围"
+ASK_ACCOUNT = "10位户号"
+ASK_LAST4 = "后4位"
+FORMAT_ERRORS = ("10位数字", "请输入该户号登记手机号码的后4位数字", "没听清金额", "单笔缴费金额")
+
+
+@contextmanager
+def paying_nothing(billing: httpx.Client, account_no: str) -> Iterator[None]:
+    """Whatever the conversation inside does, no payment is made on the account."""
+    before = payments(billing, account_no)
+    yield
+    assert payments(billing, account_no) == before
+
+
+def to_the_amount_prompt(customer: Customer, opening: str, account: tuple[str, str]) -> str:
+    account_no, last4 = account
+    assert ASK_ACCOUNT in Customer.text_of(customer.say(opening))
+    assert ASK_LAST4 in Customer.text_of(customer.say(account_no))
+    return Customer.text_of(customer.say(last4))
+
+
+def to_the_confirmation(customer: Customer, account: tuple[str, str], amount_words: str, amount: str) -> None:
+    """A top-up up to its confirmation prompt, which proposes ``amount``."""
+    to_the_amount_prompt(customer, "交电费", account)
+    assert confirmed_amount(Customer.text_of(customer.say(amount_words))) == amount
+
+
+# ------------------------------------------------------------- the bill named alone
+
+@pytest.mark.parametrize("words", ["电费的事情", "嗯 那个电费", "我想搞一下电费"])
+def test_the_bill_named_alone_is_asked_about_with_two_buttons(customer: Customer, words: str) -> None:
+    reply = customer.say(words)
+    text = Customer.text_of(reply)
+    assert "查电费" in text and "交电费" in text and ASK_ACCOUNT not in text
+    assert buttons(reply) == {"查电费": "/query_bill", "交电费": "/top_up"}
+
+
+def test_a_choice_pressed_after_the_question_starts_that_flow(
+    customer: Customer, spare_account: tuple[str, str]
+) -> None:
+    customer.say("电费")
+    assert ASK_ACCOUNT in Customer.text_of(press(customer, "查电费", "/query_bill"))
+    account_no, last4 = spare_account
+    customer.say(account_no)
+    assert "电费账单" in Customer.text_of(customer.say(last4))
+
+
+def test_the_bill_named_at_a_prompt_asks_the_prompt_again(customer: Customer) -> None:
+    customer.say("帮我交下电费")
+    text = Customer.text_of(customer.say("电费的"))
+    assert ASK_ACCOUNT in text and not any(error in text for error in FORMAT_ERRORS)
+
+
+def test_on_a_call_the_two_choices_are_read_out(gateway_url: str, stack: Stack, stack_db: None) -> None:
+    asr = AsrGateway(gateway_url, stack.settings.voice_gateway_token)
+    asr.start()
+    heard = asr.say("嗯 我想问问电费")["speak"]["text"]
+    assert "查电费" in heard and "交电费" in heard and "户号" not in heard
+    assert "户号" in asr.say("交电费")["speak"]["text"]
+
+
+# ------------------------------------------------------------- cost at the bill prompts
+
+@pytest.mark.parametrize("question", ["要是用了二百五十度电要交多少钱", "一个月400度大概多少电费"])
+def test_a_usage_cost_at_either_bill_prompt_is_computed_then_the_prompt_asked_again(
+    customer: Customer, spare_account: tuple[str, str], question: str
+) -> None:
+    account_no, last4 = spare_account
+    customer.say("看下我家电费")
+    for prompt, answer in ((ASK_ACCOUNT, account_no), (ASK_LAST4, last4)):
+        text = Customer.text_of(customer.say(question))
+        assert "电费约" in text and prompt in text.split("依据")[-1]  # computed, then asked again
+        assert "不一致" not in text and not any(error in text for error in FORMAT_ERRORS)
+        reply = Customer.text_of(customer.say(answer))
+    assert "电费账单" in reply
+
+
+# ------------------------------------------------------------- a second question not ours
+
+def test_an_account_number_then_a_question_not_about_power(
+    customer: Customer, spare_account: tuple[str, str]
+) -> None:
+    account_no, last4 = spare_account
+    customer.say("查下电费")
+    text = Customer.text_of(customer.say(f"{account_no} 顺便问一下明天会不会下雨"))
+    assert OUT_OF_SCOPE in text and "您还问到" not in text
+    assert text.rstrip().endswith("后4位。")  # the 户号 was taken: the next prompt
+    assert "电费账单" in Customer.text_of(customer.say(last4))
+
+
+def test_an_amount_then_a_question_not_about_power_keeps_only_the_amount(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
+) -> None:
+    with paying_nothing(billing, prepaid[0]):
+        to_the_amount_prompt(customer, "我要充电费", prepaid)
+        text = Customer.text_of(customer.say("六十块 顺便问问附近有啥好吃的"))
+        assert OUT_OF_SCOPE in text and confirmed_amount(text) == "60.00"
+        customer.say("取消")
+
+
+# ------------------------------------------------------------- a correction is no "no"
+
+def test_a_correction_at_the_confirmation_changes_the_amount(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
+) -> None:
+    account_no, _ = prepaid
+    before = payments(billing, account_no)
+    to_the_confirmation(customer, prepaid, "四十", "40.00")
+    text = Customer.text_of(customer.say("不对不对 换成六十"))
+    assert confirmed_amount(text) == "60.00" and "取消" in text and "已取消" not in text
+    assert "缴费成功" in Customer.text_of(customer.say("确认"))
+    seen = {p["payment_id"] for p in before}
+    assert [p["amount"] for p in payments(billing, account_no) if p["payment_id"] not in seen] == ["60.00"]
+
+
+def test_a_correction_naming_the_old_and_the_new_amount_takes_the_new_one(
+    customer: Customer, prepaid: tuple[str, str]
+) -> None:
+    to_the_confirmation(customer, prepaid, "四十块", "40.00")
+    text = Customer.text_of(customer.say("不是四十 是七十"))
+    assert confirmed_amount(text) == "70.00" and "已取消" not in text
+    customer.say("取消")
+
+
+def test_a_rule_question_worded_as_leaving_is_answered_and_the_top_up_goes_on(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
+) -> None:
+    with paying_nothing(billing, prepaid[0]):
+        to_the_confirmation(customer, prepaid, "三十", "30.00")
+        text = Customer.text_of(customer.say("稍等 我先问一下 逾期的违约金怎么收"))
+        assert "再见" not in text and "千分之一" in text
+        assert confirmed_amount(text.split("依据")[-1]) == "30.00"  # the confirmation again
+        customer.say("取消")
+
+
+# ------------------------------------------------------------- what answers an identity prompt
+
+def test_the_whole_mobile_at_the_last_four_prompt_is_checked_by_its_last_four(customer: Customer) -> None:
+    customer.say("帮我看看电费")
+    customer.say("1100000001")
+    assert "电费账单" in Customer.text_of(customer.say("登记的手机是18600009753"))
+
+
+def test_a_forgotten_account_number_gets_the_prompt_not_a_format_error(customer: Customer) -> None:
+    customer.say("查电费")
+    text = Customer.text_of(customer.say("我户号不记得了"))
+    assert ASK_ACCOUNT in text and "网上国网" in text and not any(e in text for e in FORMAT_ERRORS)
+
+
+# ------------------------------------------------------------- a 户号 at the amount prompt
+
+def test_the_same_account_number_at_the_amount_prompt_asks_the_amount_again(
+    customer: Customer, prepaid: tuple[str, str]
+) -> None:
+    account_no, _ = prepaid
+    to_the_amount_prompt(customer, "充值电费", prepaid)
+    text = Customer.text_of(customer.say(account_no))
+    assert "预存多少" in text and not any(error in text for error in FORMAT_ERRORS)
+    customer.say("取消")
+
+
+def test_another_account_number_at_the_amount_prompt_is_checked_as_the_new_account(
+    customer: Customer, prepaid: tuple[str, str], spare_account: tuple[str, str]
+) -> None:
+    to_the_amount_prompt(customer, "充值电费", prepaid)
+    other, other_last4 = spare_account
+    text = Customer.text_of(customer.say(other))
+    assert "换一个户号" in text and ASK_LAST4 in text and not any(e in text for e in FORMAT_ERRORS)
+    assert "多少钱" in Customer.text_of(customer.say(other_last4))  # verified: the amount next
+    customer.say("取消")
+
+
+# ------------------------------------------------------------- figures read out
+
+def test_an_account_number_read_out_alone_is_asked_what_it_is_for(customer: Customer) -> None:
+    reply = customer.say("嗯 三三零零零零零零零二")
+    assert OUT_OF_SCOPE not in Customer.text_of(reply)
+    assert set(buttons(reply)) == {"查电费", "交电费"}, Customer.text_of(reply)
+    assert "3300000002" in buttons(reply)["交电费"]
+
+
+def test_an_amount_in_chinese_numerals_after_a_pay_verb_is_kept(
+    customer: Customer, prepaid: tuple[str, str]
+) -> None:
+    text = to_the_amount_prompt(customer, "帮我充值八十", prepaid)
+    assert confirmed_amount(text) == "80.00"
+    customer.say("取消")
+
+
+def test_a_decimal_amount_read_out_is_not_ten_times_more(
+    customer: Customer, prepaid: tuple[str, str]
+) -> None:
+    to_the_amount_prompt(customer, "充电费", prepaid)
+    assert confirmed_amount(Customer.text_of(customer.say("零点八元"))) == "0.80"
+    customer.say("取消")
+
+
+def test_a_request_to_pay_with_all_its_answers_goes_straight_to_the_confirmation(
+    customer: Customer, prepaid: tuple[str, str]
+) -> None:
+    account_no, last4 = prepaid
+    text = Customer.text_of(customer.say(f"想充八十块 户号{account_no} 尾号{last4}"))
+    assert confirmed_amount(text) == "80.00"
+    customer.say("取消")
+
+
+# ------------------------------------------------------------- more at the prompts
+
+def test_a_month_at_the_account_prompt_is_kept_without_a_format_error(
+    customer: Customer, spare_account: tuple[str, str]
+) -> None:
+    account_no, last4 = spare_account
+    _, at_the_prompt, _, answer = [Customer.text_of(customer.say(words))
+                                   for words in ("查一下电费", "看9月的", account_no, last4)]
+    assert ASK_ACCOUNT in at_the_prompt and not any(e in at_the_prompt for e in FORMAT_ERRORS)
+    assert re.search(r"\d{4}年9月电费|9月的账单|没有查到\d{4}年9月", answer)  # the month was kept
+
+
+def test_the_bill_named_at_the_confirmation_asks_it_again(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
+) -> None:
+    with paying_nothing(billing, prepaid[0]):
+        to_the_confirmation(customer, prepaid, "九十", "90.00")
+        reply = customer.say("电费呢")
+        assert confirmed_amount(Customer.text_of(reply)) == "90.00" and "查电费" not in buttons(reply)
+        customer.say("取消")
+
+
+def test_why_so_high_asked_with_the_why_last_gets_the_comparison(customer: Customer) -> None:
+    customer.say("这个月比上个月多了好多电费 咋回事")
+    customer.say("3300000003")
+    text = Customer.text_of(customer.say("2468"))
+    assert "上月" in text and "去年同期" in text
+
+
+def test_the_outage_report_says_a_second_question_is_not_ours(customer: Customer) -> None:
+    customer.say("家里没电了")
+    text = Customer.text_of(customer.say("拱墅区莫干山路50号 顺便问一下 最近有啥好看的电视剧"))
+    assert OUT_OF_SCOPE in text and "停电的范围" in text
+
+
+def test_dui_le_starts_a_second_question(customer: Customer, prepaid: tuple[str, str]) -> None:
+    to_the_amount_prompt(customer, "交电费", prepaid)
+    text = Customer.text_of(customer.say("七十块 对了 后天星期几"))
+    assert OUT_OF_SCOPE in text and confirmed_amount(text) == "70.00"
+    customer.say("取消")
+
+
+def test_a_greeting_before_a_colloquial_request_is_the_request(customer: Customer) -> None:
+    assert ASK_ACCOUNT in Customer.text_of(customer.say("喂 你好 我查查电费"))
+
+
+def test_a_request_then_a_question_not_ours_is_the_request(customer: Customer) -> None:
+    text = Customer.text_of(customer.say("家里突然没电了 顺便问一下明天要不要带伞"))
+    assert OUT_OF_SCOPE in text and "地址" in text and "没太听明白" not in text
+
+
+@pytest.mark.parametrize("correction", ["三十 不对 四十", "改成四十吧"])
+def test_a_self_correction_at_the_amount_prompt_takes_the_last_figure(
+    customer: Customer, prepaid: tuple[str, str], correction: str
+) -> None:
+    to_the_amount_prompt(customer, "缴电费", prepaid)
+    text = Customer.text_of(customer.say(correction))
+    assert confirmed_amount(text) == "40.00" and OUT_OF_SCOPE not in text
+    customer.say("取消")
+
+
+def test_pay_it_then_after_a_bill_starts_the_top_up(customer: Customer, prepaid: tuple[str, str]) -> None:
+    account_no, last4 = prepaid
+    for words in ("帮我查下电费", account_no, last4):
+        customer.say(words)
+    assert "预存多少" in Customer.text_of(customer.say("那就充了吧"))  # verified: the amount asked
+    customer.say("二十")
+    text = Customer.text_of(customer.say("那交了吧"))
+    assert confirmed_amount(text) == "20.00" and "已取消" not in text and "缴费成功" not in text
+    customer.say("取消")
+
+
+def test_a_complaint_then_a_question_not_ours_is_still_a_complaint(customer: Customer) -> None:
+    reply = customer.say("我要投诉你们 顺便问一下明天要不要带伞")
+    assert "投诉已登记" in Customer.text_of(reply) and reply["state"] == "handoff"
