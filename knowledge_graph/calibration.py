@@ -13,9 +13,43 @@ deflected; at 2 it is 90%, for 87% of right answers still given outright.
 """
 from __future__ import annotations
 
-from knowledge_graph.retriever import Retriever
+from collections.abc import Callable
+
+from knowledge_graph.retriever import Ranking, Retriever
 
 WRONG_ANSWER_COST = 2.0
+
+
+def _cosine(r: Ranking) -> float:
+    return r.closest
+
+
+def _lexical_disagreement_penalised(r: Ranking) -> float:
+    return r.closest - (0.0 if r.lexical_agrees else 0.05)
+
+
+def _out_of_scope_gap(r: Ranking) -> float:
+    return r.closest + min(0.0, r.closest - r.out_of_scope)
+
+
+def _out_of_scope_veto(r: Ranking) -> float:
+    return r.closest if r.closest > r.out_of_scope else r.closest - 1.0
+
+
+def _gap_and_agreement(r: Ranking) -> float:
+    return _out_of_scope_gap(r) - (0.0 if r.lexical_agrees else 0.05)
+
+
+# Candidate confidence rules compared by knowledge_graph.crossval: name -> (rule, cost).
+CONFIDENCE_RULES: dict[str, tuple[Callable[[Ranking], float], float]] = {
+    "cosine, cost 2": (_cosine, 2.0),
+    "cosine, cost 3": (_cosine, 3.0),
+    "cosine - 0.05 if BM25 disagrees": (_lexical_disagreement_penalised, 2.0),
+    "cosine - gap to out-of-scope": (_out_of_scope_gap, 2.0),
+    "out-of-scope veto": (_out_of_scope_veto, 2.0),
+    "gap + BM25 disagreement": (_gap_and_agreement, 2.0),
+    "gap + BM25 disagreement, cost 3": (_gap_and_agreement, 3.0),
+}
 
 
 def calibrate_threshold(retriever: Retriever, in_domain: list[tuple[str, str]], out_of_scope: list[str]) -> float:

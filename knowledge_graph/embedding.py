@@ -66,10 +66,14 @@ def load_model(path: Path | str) -> SentenceTransformer:
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
 
-def train_model(groups: dict[str, list[str]]) -> SentenceTransformer:
+def train_model(groups: dict[str, list[str]], seeds: tuple[int, ...] = ENSEMBLE_SEEDS) -> SentenceTransformer:
     """Train the default model; ``groups`` maps each topic to its training texts."""
     tokenizer = train_tokenizer([text for texts in groups.values() for text in texts])
-    members = [train_member(tokenizer, groups, seed) for seed in ENSEMBLE_SEEDS]
+    return combine_members(tokenizer, [train_member(tokenizer, groups, seed) for seed in seeds])
+
+
+def combine_members(tokenizer: Tokenizer, members: list[CharBigramEmbedding]) -> SentenceTransformer:
+    """One model from members trained with the same tokenizer (see the module doc)."""
     if len(members) == 1:
         return SentenceTransformer(modules=[members[0]], device="cpu")
     weights = torch.cat([member.embedding.weight.detach() for member in members], dim=1)
