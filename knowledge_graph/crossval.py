@@ -6,11 +6,11 @@ calibration paraphrases; each topic's pool is dealt round-robin (in hash order, 
 stable) into ``k`` folds.  The out-of-scope questions that are not held out are
 dealt the same way.  For each fold a fresh model is trained and indexed on the
 topic questions, names and the other folds, exactly as :mod:`knowledge_graph.build`
-does; the other folds' out-of-scope questions are the ones it knows.  Then:
+does.  Then:
 
 - recall@1 of each method on the fold's paraphrases;
 - the confidence rule, calibrated as the build does (:func:`best_cut`) on one half
-  of the fold's paraphrases plus the known out-of-scope questions, measured on the
+  of the fold's paraphrases plus the other folds' out-of-scope questions, measured on the
   other half plus the fold's own out-of-scope questions, and the same with the
   halves swapped: the share of those out-of-scope questions flagged not confident,
   the precision of confident answers and the share answered confidently.
@@ -23,6 +23,7 @@ mean without widening the spread.
 
     python -m knowledge_graph.crossval                       # the configured ensemble
     python -m knowledge_graph.crossval --ensembles 13,7,29 1,2,3 4,5,6
+    python -m knowledge_graph.crossval --steps 500 --ensembles 13,7,29,1,2,3
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from knowledge_graph import embedding
 from knowledge_graph.build import training_groups
 from knowledge_graph.calibration import CONFIDENCE_RULES, WRONG_ANSWER_COST, best_cut
 from knowledge_graph.embedding import ENSEMBLE_SEEDS, combine_members, train_member, train_tokenizer
@@ -71,10 +73,10 @@ def out_of_scope_folds(corpus: Corpus, folds: int = FOLDS) -> list[tuple[list[st
     return [([q for j, part in enumerate(dealt) if j != i for q in part], dealt[i]) for i in range(folds)]
 
 
-def fold_retriever(corpus: Corpus, entries: list[tuple[str, str]], model, out_of_scope: list[str] = ()) -> Retriever:
+def fold_retriever(corpus: Corpus, entries: list[tuple[str, str]], model) -> Retriever:
     """A retriever indexed on ``entries`` only, as the build would make it."""
     vectors = model.encode([text for text, _ in entries], normalize_embeddings=True, convert_to_numpy=True)
-    return Retriever(build_graph(corpus), model, make_dense_index(vectors), entries, threshold=0.0, out_of_scope=out_of_scope)
+    return Retriever(build_graph(corpus), model, make_dense_index(vectors), entries, threshold=0.0)
 
 
 @dataclass(frozen=True)
@@ -107,13 +109,13 @@ def fold_figures(corpus: Corpus, fold: Fold, out_of_scope: tuple[list[str], list
     """Every method's recall@1 and every confidence rule's figures on one fold."""
     entries, queries = fold
     known_texts, tested_texts = out_of_scope
-    retriever = fold_retriever(corpus, entries, model, known_texts)
+    retriever = fold_retriever(corpus, entries, model)
     figures = {f"recall@1 {method}": {"": score_method(retriever, queries, method)[0].recall_at_1} for method in METHODS}
     halves: tuple[list[Sample], list[Sample]] = ([], [])
     for text, slug in queries:
         ranking = retriever.rank(text)
         halves[int(_rank(slug, text), 16) % 2].append(Sample(ranking, bool(ranking.topics) and ranking.topics[0][0] == slug))
-    known = [Sample(retriever.rank(text, exclude_self=True), False) for text in known_texts]
+    known = [Sample(retriever.rank(text), False) for text in known_texts]
     tested = [Sample(retriever.rank(text), False) for text in tested_texts]
     for name, (rule, cost) in CONFIDENCE_RULES.items():
         figures[name] = confidence_figures(rule, halves, known, tested, cost)
@@ -163,7 +165,9 @@ def main() -> None:
     parser.add_argument("--ensembles", nargs="+", default=[",".join(map(str, ENSEMBLE_SEEDS))],
                         help="ensembles to compare, each a comma-separated list of seeds")
     parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--steps", type=int, default=embedding.TRAINING_STEPS, help="training steps per member")
     args = parser.parse_args()
+    embedding.TRAINING_STEPS = args.steps
     ensembles = [tuple(int(seed) for seed in text.split(",")) for text in args.ensembles]
     started = time.perf_counter()
     results = cross_validate(load_corpus(), ensembles, args.folds)

@@ -65,8 +65,6 @@ class SearchResult:
 class Ranking:
     topics: list[tuple[str, float]]  # (slug, score), best first
     confidence: float
-    closest: float = 0.0  # cosine of the query to the top topic's closest entry
-    out_of_scope: float = -1.0  # cosine to the closest known out-of-scope question (-1: none known)
     lexical_agrees: bool = True  # BM25's first topic is the ranking's first topic
 
 
@@ -78,7 +76,6 @@ class Retriever:
         dense_index: faiss.Index,
         entries: list[tuple[str, str]],
         threshold: float,
-        out_of_scope: list[str] | tuple[str, ...] = (),
     ):
         self.graph = graph
         self.threshold = threshold
@@ -91,8 +88,6 @@ class Retriever:
             documents[slug].append(text)
         self._lexical = LexicalIndex(documents)
         self._answers = {slug: (compose_answer(graph, slug), topic_sources(graph, slug)) for slug in slugs}
-        self._out_of_scope = [normalize_query(text) for text in out_of_scope]
-        self._out_of_scope_vectors = self.encode(self._out_of_scope) if self._out_of_scope else None
 
     @classmethod
     def load(cls, index_dir: Path) -> Retriever:
@@ -110,7 +105,7 @@ class Retriever:
     def encode(self, texts: list[str]) -> np.ndarray:
         return self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True).astype("float32")
 
-    def rank(self, query: str, method: str = "hybrid", exclude_self: bool = False) -> Ranking:
+    def rank(self, query: str, method: str = "hybrid") -> Ranking:
         """All topics with evidence for ``query``, best first, by one of METHODS."""
         query = normalize_query(query)
         dense, closest = self._dense_scores(query)
@@ -122,27 +117,11 @@ class Retriever:
         fused = reciprocal_rank_fusion([list(dense), list(lexical)], list(FUSION_WEIGHTS))
         # Ties (each method puts the other's first topic second) go to the dense score.
         order = sorted(fused, key=lambda topic: (fused[topic], dense.get(topic, -1.0)), reverse=True)
-        top_closest = closest.get(order[0], 0.0) if order else 0.0
         return Ranking(
             topics=[(topic, fused[topic]) for topic in order],
-            confidence=top_closest,
-            closest=top_closest,
-            out_of_scope=self._out_of_scope_similarity(query, exclude_self),
+            confidence=closest.get(order[0], 0.0) if order else 0.0,
             lexical_agrees=bool(order) and next(iter(lexical), None) == order[0],
         )
-
-    def _out_of_scope_similarity(self, query: str, exclude_self: bool) -> float:
-        """Cosine of ``query`` to the closest known out-of-scope question (-1 when none).
-
-        ``exclude_self`` leaves the query's own text out, so that calibrating on the
-        known out-of-scope questions does not find each one at distance zero.
-        """
-        if self._out_of_scope_vectors is None:
-            return -1.0
-        similarities = self._out_of_scope_vectors @ self.encode([query])[0]
-        if exclude_self:
-            similarities = np.where([text == query for text in self._out_of_scope], -1.0, similarities)
-        return float(similarities.max())
 
     def search(self, query: str, k: int = 5) -> SearchResult:
         ranking = self.rank(query)

@@ -39,7 +39,7 @@ def test_out_of_scope_folds_partition_the_non_heldout_questions():
 
 
 def _sample(confidence: float, correct: bool) -> Sample:
-    return Sample(Ranking(topics=[("t", 1.0)], confidence=confidence, closest=confidence), correct)
+    return Sample(Ranking(topics=[("t", 1.0)], confidence=confidence), correct)
 
 
 def test_confidence_figures_calibrate_on_one_half_and_measure_on_the_other():
@@ -47,7 +47,7 @@ def test_confidence_figures_calibrate_on_one_half_and_measure_on_the_other():
     halves = ([_sample(0.8, True), _sample(0.3, False)], [_sample(0.7, True), _sample(0.65, False)])
     known = [_sample(0.4, False), _sample(0.45, False)]
     tested = [_sample(0.2, False), _sample(0.9, False)]
-    figures = confidence_figures(lambda ranking: ranking.closest, halves, known, tested, cost=2.0)
+    figures = confidence_figures(lambda ranking: ranking.confidence, halves, known, tested, cost=2.0)
     assert figures["flagged"] == 0.5  # 0.9 passes either cut
     # Cut 0.8 (from the first half) keeps nothing of the second; cut 0.7 keeps 0.8 of the first.
     assert figures["answered"] == 0.25 and figures["precision"] == 1.0
