@@ -23,9 +23,12 @@ so by default the project trains its own small model from the corpus at build ti
   stored as one module whose vector is the members' unit vectors side by side
   (scaled by 1/sqrt(n)), so one inner product is the mean of the members' cosines
   and FAISS still holds one index.  A single small model from a few hundred
-  sentences depends on its seed (3-fold CV dense recall@1 0.889 / 0.899 / 0.897);
-  the mean of three was 0.900, and 0.907 with topic scores from each topic's best
-  three entries (knowledge_graph.index.best_per_topic).
+  sentences depends on its seed.  3-fold CV (knowledge_graph.crossval,
+  mean ± sd over folds): hybrid recall@1
+  0.895 ± 0.020 and 0.897 ± 0.023 for two 3-member ensembles, 0.900 ± 0.026 with 5
+  members, 0.899 ± 0.027 with 6; at the calibrated threshold, out-of-scope
+  flagged 0.925 / 0.895 / 0.895 / 0.915 with fold sd 0.03-0.06 (reports/kg_crossval.md).
+  More members moved nothing beyond the folds' spread, so three are kept.
 
 Held-out and calibration paraphrases never reach the tokenizer or the training.
 """
@@ -66,10 +69,14 @@ def load_model(path: Path | str) -> SentenceTransformer:
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
 
-def train_model(groups: dict[str, list[str]]) -> SentenceTransformer:
+def train_model(groups: dict[str, list[str]], seeds: tuple[int, ...] = ENSEMBLE_SEEDS) -> SentenceTransformer:
     """Train the default model; ``groups`` maps each topic to its training texts."""
     tokenizer = train_tokenizer([text for texts in groups.values() for text in texts])
-    members = [train_member(tokenizer, groups, seed) for seed in ENSEMBLE_SEEDS]
+    return combine_members(tokenizer, [train_member(tokenizer, groups, seed) for seed in seeds])
+
+
+def combine_members(tokenizer: Tokenizer, members: list[CharBigramEmbedding]) -> SentenceTransformer:
+    """One model from members trained with the same tokenizer (see the module doc)."""
     if len(members) == 1:
         return SentenceTransformer(modules=[members[0]], device="cpu")
     weights = torch.cat([member.embedding.weight.detach() for member in members], dim=1)

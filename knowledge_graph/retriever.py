@@ -65,6 +65,7 @@ class SearchResult:
 class Ranking:
     topics: list[tuple[str, float]]  # (slug, score), best first
     confidence: float
+    lexical_agrees: bool = True  # BM25's first topic is the ranking's first topic
 
 
 class Retriever:
@@ -116,7 +117,11 @@ class Retriever:
         fused = reciprocal_rank_fusion([list(dense), list(lexical)], list(FUSION_WEIGHTS))
         # Ties (each method puts the other's first topic second) go to the dense score.
         order = sorted(fused, key=lambda topic: (fused[topic], dense.get(topic, -1.0)), reverse=True)
-        return Ranking([(topic, fused[topic]) for topic in order], closest.get(order[0], 0.0) if order else 0.0)
+        return Ranking(
+            topics=[(topic, fused[topic]) for topic in order],
+            confidence=closest.get(order[0], 0.0) if order else 0.0,
+            lexical_agrees=bool(order) and next(iter(lexical), None) == order[0],
+        )
 
     def search(self, query: str, k: int = 5) -> SearchResult:
         ranking = self.rank(query)

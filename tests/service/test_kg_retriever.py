@@ -62,6 +62,11 @@ def test_an_unrelated_question_is_not_confident(retriever):
     assert len(result.results) == 3  # still offers three topics as buttons
 
 
+@pytest.mark.parametrize("question", ["楼里电梯老是坏 该打谁的电话", "家里电脑连不上网了", "给手机充一百块话费"])
+def test_an_everyday_request_sharing_a_character_with_ours_is_not_confident(retriever, question):
+    assert not retriever.search(question, k=3).confident  # none is an out-of-scope question of the corpus
+
+
 def test_threshold_is_stored_with_the_index(built, retriever):
     meta = json.loads((built.index_dir / "meta.json").read_text(encoding="utf-8"))
     assert 0.0 < meta["threshold"] < 1.0
@@ -96,6 +101,7 @@ def test_what_happens_if_i_do_not_pay_gives_the_late_fee_and_the_notice_rule(ret
     ("支付宝怎么交电费", "payment_channels", ["支付宝", "网上国网App"], ["95598供电服务热线"]),
     ("物业不同意装充电桩", "ev_charger_property", ["物业服务企业应配合"], ["户主有效身份证件"]),
     ("过户时发现上家欠了电费 该谁来交", "previous_owner_arrears", ["原用户应先和供电企业结清电费"], []),
+    ("我那张插表用的电卡找不着了 咋补", "prepaid_card_replacement", ["营业厅", "挂失", "以当地供电公司"], ["元"]),
 ])
 def test_the_answer_a_customer_reads_states_the_sourced_fact(retriever, question, slug, says, never):
     top = retriever.search(question, k=3).results[0]
