@@ -78,6 +78,17 @@ def to_the_amount_prompt(customer: Customer, opening: str, account: tuple[str, s
     return Customer.text_of(customer.say(last4))
 
 
+def said_at_the_amount_prompt(customer: Customer, account: tuple[str, str], billing: httpx.Client,
+                              opening: str, words: str) -> str:
+    """The bot's answer to ``words`` at a top-up's amount prompt; the top-up is then
+    cancelled, and nothing is paid."""
+    with paying_nothing(billing, account[0]):
+        to_the_amount_prompt(customer, opening, account)
+        text = Customer.text_of(customer.say(words))
+        customer.say("取消")
+    return text
+
+
 def to_the_confirmation(customer: Customer, account: tuple[str, str], amount_words: str, amount: str) -> None:
     """A top-up up to its confirmation prompt, which proposes ``amount``."""
     to_the_amount_prompt(customer, "交电费", account)
@@ -150,11 +161,8 @@ def test_an_account_number_then_a_question_not_about_power(
 def test_an_amount_then_a_question_not_about_power_keeps_only_the_amount(
     customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
 ) -> None:
-    with paying_nothing(billing, prepaid[0]):
-        to_the_amount_prompt(customer, "我要充电费", prepaid)
-        text = Customer.text_of(customer.say("六十块 顺便问问附近有啥好吃的"))
-        assert OUT_OF_SCOPE in text and confirmed_amount(text) == "60.00"
-        customer.say("取消")
+    text = said_at_the_amount_prompt(customer, prepaid, billing, "我要充电费", "六十块 顺便问问附近有啥好吃的")
+    assert OUT_OF_SCOPE in text and confirmed_amount(text) == "60.00"
 
 
 # ------------------------------------------------------------- a correction is no "no"
@@ -400,11 +408,8 @@ def test_the_weather_temperature_is_out_of_scope(customer: Customer, question: s
 def test_the_weather_temperature_at_the_amount_prompt_fills_nothing(
     customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
 ) -> None:
-    with paying_nothing(billing, prepaid[0]):
-        to_the_amount_prompt(customer, "交电费", prepaid)
-        text = Customer.text_of(customer.say("后天最高温度多少"))
-        assert OUT_OF_SCOPE in text and "预存多少" in text and confirmed_amount(text) is None
-        customer.say("取消")
+    text = said_at_the_amount_prompt(customer, prepaid, billing, "交电费", "后天最高温度多少")
+    assert OUT_OF_SCOPE in text and "预存多少" in text and confirmed_amount(text) is None
 
 
 # ------------------------------------------------------------- paying all when nothing is owed
