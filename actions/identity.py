@@ -35,6 +35,7 @@ from services import clock
 from services.bill_topic import names_bill_only
 from services.channels import VOICE
 from services.masking import mask_account_no
+from services.prompt_words import cannot_give_last4, waits
 from services.textnorm import parse_account_no, parse_last4
 
 log = logging.getLogger("powerdesk.actions")
@@ -142,7 +143,15 @@ class IdentityFormValidation(FormValidationAction):
 
     def _not_an_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
         """What a message without a ready value for ``slot`` does at its prompt."""
-        if names_bill_only(turn.text(tracker)) or FORGOT.search(turn.text(tracker)) \
+        said = turn.text(tracker)
+        if waits(said):  # 等一下 我找找: nothing taken, the prompt again
+            dispatcher.utter_message(response="utter_wait")
+            return {slot: None}
+        if slot == "last4" and (cannot_give_last4(said) or FORGOT.search(said)):
+            # 手机号换了, 尾号不记得了: the check cannot be passed here; a human is offered
+            dispatcher.utter_message(response="utter_cannot_verify")
+            return {slot: None}
+        if names_bill_only(said) or FORGOT.search(said) \
                 or (slot != "amount" and turn.entity(tracker, "month")):
             # 电费 alone, 忘了, or the month (查10月的, kept by its slot): the prompt again
             return {slot: None}

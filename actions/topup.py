@@ -19,7 +19,6 @@ Money safety, in the order a payment can go wrong:
 """
 from __future__ import annotations
 
-import re
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -39,6 +38,7 @@ from services.billing.schemas import AccountSummary, Payment
 from services.billing.limits import MAX_PAYMENT, MIN_PAYMENT, RANGE_ZH
 from services.channels import VOICE, WEB, WECHAT
 from services.masking import mask_account_no
+from services.prompt_words import pays_all, waits
 from services.textnorm import normalize_entity
 
 # The chat channel a customer pays through -> the billing service's payment channel.
@@ -47,16 +47,6 @@ PAYMENT_CHANNELS = {WEB: "app", WECHAT: "wechat", VOICE: "app"}
 CONFIRMATION_PROMPTS = {"utter_ask_topup_confirm", "utter_payment_unconfirmed"}
 # The slots one top-up owns; cleared when it ends, so nothing leaks into the next one.
 TOPUP_SLOTS = ("amount", "topup_confirm", "payment_key", "payment_for", "last4")
-
-
-# "全部交清" / "欠多少交多少" typed at the amount prompt: the owed total (the button's
-# amount); still shown in the confirmation prompt before anything is paid.
-PAY_ALL = re.compile(r"(全部|全都|全|都|一次性?)(交|缴|付|结|还)|(交|缴|结|还|付)(清|完)|欠多少(就)?(交|缴|付)多少")
-NOT_NOW = re.compile(r"不|别|取消|算了")
-
-
-def pays_all(text: str) -> bool:
-    return bool(PAY_ALL.search(text)) and not NOT_NOW.search(text)
 
 
 async def summary_or_none(tracker: Tracker) -> AccountSummary | None:
@@ -98,7 +88,13 @@ class ValidateTopupForm(IdentityFormValidation):
         amount = turn.changes_amount(tracker) or turn.entity(tracker, "amount") \
             or normalize_entity("amount", turn.text(tracker))
         if not amount and pays_all(turn.text(tracker)):
-            amount = owed(await summary_or_none(tracker))  # typed instead of tapping 缴清…元
+            # "全部交清" typed instead of tapping 缴清…元: the owed total, still shown in the
+            # confirmation before anything is paid; owing nothing, that is said and the amount asked
+            summary = await summary_or_none(tracker)
+            amount = owed(summary)
+            if amount is None and summary is not None:
+                dispatcher.utter_message(response="utter_no_arrears")
+                return {"amount": None}
         return {"amount": amount} if amount else self._not_an_answer(dispatcher, tracker, "amount")
 
     async def extract_topup_confirm(
@@ -110,6 +106,9 @@ class ValidateTopupForm(IdentityFormValidation):
             return {}  # the customer did not just see the confirmation: ask it again
         if names_bill_only(turn.text(tracker)):
             return {"topup_confirm": None}  # 电费: what the form is about; the prompt again
+        if waits(turn.text(tracker)):
+            dispatcher.utter_message(response="utter_wait")  # 等一下: neither yes nor no
+            return {"topup_confirm": None}
         if turn.answer_end(tracker) is not None:
             # 嗯 顺便问下…: the question is answered, and the confirmation asked again
             # on its own, so a payment never rides on a message that asked something else

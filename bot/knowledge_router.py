@@ -29,6 +29,10 @@ of the message and the form in progress:
 - a yes or no that says to pay (那交了吧, which the classifier often calls deny) is a
   top-up outside a form, and inside one neither a yes nor a no (the prompt is asked
   again: a payment is confirmed only by a plain yes);
+- inside a form, words that answer its prompt without a value (services/prompt_words.py:
+  等一下 at any prompt, 手机号换了 at the last-four prompt, 全部 at the amount prompt),
+  which the classifier reads as out of scope or a goodbye, are answers (inform): the form
+  says what it does with them;
 - a goodbye that asks a rule question of ours (等一下 我先问下 违约金怎么算) is that
   question (faq), never the end of the conversation in the middle of a form;
 - a second question in the same message (查下电费 顺便问下过户要什么材料) that the retriever
@@ -57,12 +61,14 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu_components import set_intent
 from services.cost_question import asks_cost
+from services.prompt_words import cannot_give_last4, pays_all, waits
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +217,11 @@ class KnowledgeRouter(GraphComponent):
         """Route each message; ``tracker`` (None when parsing outside a conversation)
         tells whether a form is waiting for an answer."""
         form = tracker.active_loop_name if tracker is not None else None
+        asked = tracker.get_slot(REQUESTED_SLOT) if form is not None else None
         for message in messages:
+            if form is not None and answers_the_prompt((message.get(TEXT) or "").strip(), asked):
+                set_intent(message, "inform", 1.0)  # the form says what it does with it
+                continue
             self._route(message, form)
         return messages
 
@@ -418,3 +428,10 @@ def _share(message: Message, name: Text) -> float:
         if entry.get("name") == name:
             return float(entry.get("confidence") or 0.0)
     return 0.0
+
+
+def answers_the_prompt(text: Text, asked: Optional[Text]) -> bool:
+    """Words the classifier reads as out of scope (or a goodbye) that answer the form's
+    prompt (services/prompt_words.py): 等一下 at any prompt, 手机号换了 at the last-four
+    prompt, 全部 at the amount prompt."""
+    return waits(text) or (asked == "last4" and cannot_give_last4(text)) or (asked == "amount" and pays_all(text))

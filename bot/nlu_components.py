@@ -213,6 +213,9 @@ class IntentGuard(GraphComponent):
       is the request: the classifier reads the greeting's characters and says greet.
       The request's intent keeps what the greeting had taken (its share, renormalized),
       below certain so the router still weighs it.
+    - The weather's temperature (明天几度, 今天外面多少度, 杭州气温多少) is not ours: its 度
+      is no kWh, so out_of_scope (certain), unless power or an appliance is named
+      (空调开多少度, 今天用了多少度).
     - Other bills and utilities (交话费, 信用卡账单, 水费, 房租 …) named without any word
       of the power domain are not ours: a service intent becomes out_of_scope (certain),
       so the bot never asks for a 户号 or fills an electricity top-up from them.  The
@@ -245,6 +248,13 @@ class IntentGuard(GraphComponent):
                                 "罚单", "违章", "快递", "外卖", "机票", "火车票", "酒店", "电影",
                                 "电视剧", "电子邮件", "电脑", "水价", "水表", "二手车", "余额宝", "银行卡",
                                 "支付宝余额", "打车", "电信", "移动", "联通", "英文"],
+            # the weather's temperature (明天几度, 今天外面多少度, 气温多少): 度 here is no kWh.
+            # 温度/气温 are the weather's on their own; 几度/多少度 with a day or the outdoors
+            "weather_temperature": r"气温|温度|(几|多少|零下)度.{0,4}$|摄氏",
+            "weather_context": r"气温|温度|天气|今天|明天|后天|昨天|这几天|这两天|外面|室外|户外|白天|晚上|夜里|"
+                               r"早上|中午|下午|周末|下周|这周|本周|最高|最低|降温|升温|出门|[省市县]",
+            # … unless it is about power or an appliance (空调开多少度, 今天用了多少度)
+            "not_weather": r"电|变压器|插座|空调|热水器|冰箱|地暖|暖气片|取暖器|壁挂炉|用了|用掉|走了|表|峰|谷|阶梯",
             "denied_complaint": "不是(要)?投诉|没(想|要)投诉|不投诉|别当成投诉",
             # the price paid for surplus solar power is a rule to look up (the knowledge
             # graph's pv_feed_in_price), never the consumption tariff table
@@ -279,6 +289,9 @@ class IntentGuard(GraphComponent):
         foreign_power = {w for w in self._foreign if "电" in w}  # 电话, 电梯 … contain 电
         self._power = tuple(config["power_words"])
         self._foreign_power = tuple(foreign_power)
+        self._temperature = re.compile(config["weather_temperature"])
+        self._weather_context = re.compile(config["weather_context"])
+        self._not_weather = re.compile(config["not_weather"])
         self._denied = re.compile(config["denied_complaint"])
         self._feed_in = re.compile(config["feed_in_price"])
         self._usage_cost_from = set(config["usage_cost_from"])
@@ -309,6 +322,8 @@ class IntentGuard(GraphComponent):
                 set_intent(message, "report_outage", 1.0)
             elif ticket_id_in(text):  # a repair ticket's id: its progress
                 set_intent(message, "query_outage", 1.0)
+            elif self._asks_temperature(text):  # 明天几度: the weather, not kWh
+                set_intent(message, "out_of_scope", 1.0)
             elif names_bill_only(text):  # 电费 alone: look it up or pay it? (asked)
                 set_intent(message, "inform", 1.0)
             elif intent in ("deny", "out_of_scope") and self._corrects_a_figure(message, text):
@@ -377,6 +392,11 @@ class IntentGuard(GraphComponent):
         message.set("intent_ranking", others, add_to_output=True)  # the greeting is accounted for
         share = best / max(1e-9, 1.0 - greet)
         set_intent(message, others[0]["name"], min(0.99, max(share, 0.5) if asked else share))
+
+    def _asks_temperature(self, text: Text) -> bool:
+        """A question about the weather's temperature (明天几度, 今天外面多少度, 气温多少)."""
+        return bool(self._temperature.search(text) and self._weather_context.search(text)
+                    and not self._not_weather.search(text))
 
     def _names_our_business(self, text: Text) -> bool:
         return any(w in text for w in self._business) and not any(w in text for w in self._foreign)

@@ -31,7 +31,13 @@ in wordings of their own:
   confirmation it neither cancels nor pays (asked again); a complaint followed by
   a question not ours is still a complaint;
 - a self-correction at the amount prompt (三十 不对 四十, 改成四十) takes the last figure,
-  never cancels or says out of scope.
+  never cancels or says out of scope;
+- a customer who cannot give the last four (手机号早换了, 尾号记不清了) is told kindly that
+  the check cannot be passed here and offered a human, never the out-of-scope reply;
+- 等等 / 稍等 at a prompt or at the confirmation just waits: a short acknowledgement and
+  the prompt again, nothing paid, nothing cancelled;
+- the weather's temperature (明天几度, 今天外面多少度) is out of scope, its 度 no kWh;
+- 全部 / 全交了 at the amount prompt when nothing is owed says so and asks again.
 """
 from __future__ import annotations
 
@@ -70,6 +76,17 @@ def to_the_amount_prompt(customer: Customer, opening: str, account: tuple[str, s
     assert ASK_ACCOUNT in Customer.text_of(customer.say(opening))
     assert ASK_LAST4 in Customer.text_of(customer.say(account_no))
     return Customer.text_of(customer.say(last4))
+
+
+def said_at_the_amount_prompt(customer: Customer, account: tuple[str, str], billing: httpx.Client,
+                              opening: str, words: str) -> str:
+    """The bot's answer to ``words`` at a top-up's amount prompt; the top-up is then
+    cancelled, and nothing is paid."""
+    with paying_nothing(billing, account[0]):
+        to_the_amount_prompt(customer, opening, account)
+        text = Customer.text_of(customer.say(words))
+        customer.say("取消")
+    return text
 
 
 def to_the_confirmation(customer: Customer, account: tuple[str, str], amount_words: str, amount: str) -> None:
@@ -144,11 +161,8 @@ def test_an_account_number_then_a_question_not_about_power(
 def test_an_amount_then_a_question_not_about_power_keeps_only_the_amount(
     customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
 ) -> None:
-    with paying_nothing(billing, prepaid[0]):
-        to_the_amount_prompt(customer, "我要充电费", prepaid)
-        text = Customer.text_of(customer.say("六十块 顺便问问附近有啥好吃的"))
-        assert OUT_OF_SCOPE in text and confirmed_amount(text) == "60.00"
-        customer.say("取消")
+    text = said_at_the_amount_prompt(customer, prepaid, billing, "我要充电费", "六十块 顺便问问附近有啥好吃的")
+    assert OUT_OF_SCOPE in text and confirmed_amount(text) == "60.00"
 
 
 # ------------------------------------------------------------- a correction is no "no"
@@ -332,3 +346,81 @@ def test_pay_it_then_after_a_bill_starts_the_top_up(customer: Customer, prepaid:
 def test_a_complaint_then_a_question_not_ours_is_still_a_complaint(customer: Customer) -> None:
     reply = customer.say("我要投诉你们 顺便问一下明天要不要带伞")
     assert "投诉已登记" in Customer.text_of(reply) and reply["state"] == "handoff"
+
+
+# ------------------------------------------------------------- no last four to give
+
+@pytest.mark.parametrize("words", ["手机号早换了", "尾号记不清了", "不知道当时留的哪个手机号"])
+def test_no_last_four_to_give_is_told_kindly_and_offered_a_human(
+    customer: Customer, spare_account: tuple[str, str], words: str
+) -> None:
+    customer.say("我要看看电费")
+    assert ASK_LAST4 in Customer.text_of(customer.say(spare_account[0]))
+    reply = customer.say(words)
+    text = Customer.text_of(reply)
+    assert "没法核验" in text and OUT_OF_SCOPE not in text and not any(e in text for e in FORMAT_ERRORS)
+    assert buttons(reply).get("转人工") == "/request_human"
+    assert press(customer, "转人工", "/request_human")["state"] == "handoff"
+
+
+def test_the_last_four_found_after_all_still_verifies(customer: Customer, spare_account: tuple[str, str]) -> None:
+    account_no, last4 = spare_account
+    customer.say("查电费")
+    customer.say(account_no)
+    assert ASK_LAST4 in Customer.text_of(customer.say("预留的号码换过了"))
+    assert "电费账单" in Customer.text_of(customer.say(last4))
+
+
+# ------------------------------------------------------------- waiting
+
+@pytest.mark.parametrize("words", ["等等", "你先稍等一下"])
+def test_waiting_at_the_confirmation_asks_it_again_and_then_pays_that_amount(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client, words: str
+) -> None:
+    account_no, _ = prepaid
+    seen = {p["payment_id"] for p in payments(billing, account_no)}
+    to_the_confirmation(customer, prepaid, "五十五", "55.00")
+    text = Customer.text_of(customer.say(words))
+    assert "不着急" in text and OUT_OF_SCOPE not in text and "已取消" not in text and "缴费成功" not in text
+    assert confirmed_amount(text) == "55.00"
+    assert not [p for p in payments(billing, account_no) if p["payment_id"] not in seen]  # waiting paid nothing
+    assert "缴费成功" in Customer.text_of(customer.say("确认"))
+    assert [p["amount"] for p in payments(billing, account_no) if p["payment_id"] not in seen] == ["55.00"]
+
+
+def test_waiting_at_the_last_four_prompt_asks_it_again(customer: Customer, spare_account: tuple[str, str]) -> None:
+    account_no, last4 = spare_account
+    customer.say("帮我查一下电费")
+    customer.say(account_no)
+    text = Customer.text_of(customer.say("等一下 我找找"))
+    assert "不着急" in text and ASK_LAST4 in text and OUT_OF_SCOPE not in text
+    assert "电费账单" in Customer.text_of(customer.say(last4))
+
+
+# ------------------------------------------------------------- the weather's 度
+
+@pytest.mark.parametrize("question", ["明天几度啊", "今天外面多少度", "杭州这两天气温怎么样"])
+def test_the_weather_temperature_is_out_of_scope(customer: Customer, question: str) -> None:
+    text = Customer.text_of(customer.say(question))
+    assert OUT_OF_SCOPE in text and ASK_ACCOUNT not in text and "电费约" not in text
+
+
+def test_the_weather_temperature_at_the_amount_prompt_fills_nothing(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
+) -> None:
+    text = said_at_the_amount_prompt(customer, prepaid, billing, "交电费", "后天最高温度多少")
+    assert OUT_OF_SCOPE in text and "预存多少" in text and confirmed_amount(text) is None
+
+
+# ------------------------------------------------------------- paying all when nothing is owed
+
+@pytest.mark.parametrize("words", ["全部", "全交了吧"])
+def test_paying_all_when_nothing_is_owed_says_so_and_asks_the_amount_again(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client, words: str
+) -> None:
+    with paying_nothing(billing, prepaid[0]):
+        to_the_amount_prompt(customer, "我要交电费", prepaid)
+        text = Customer.text_of(customer.say(words))
+        assert "没有欠费" in text and "预存多少" in text and OUT_OF_SCOPE not in text
+        assert confirmed_amount(Customer.text_of(customer.say("三十"))) == "30.00"
+        customer.say("取消")
