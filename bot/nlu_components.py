@@ -31,7 +31,8 @@ from services import clock
 from services.bill_topic import names_bill_only
 from services.cost_question import asks_cost
 from services.outage.triage import is_danger, ticket_id_in
-from services.textnorm import DECIMAL_LEAD, VAGUE_PREFIXES, VAGUE_SUFFIX, normalize_entity
+from services.textnorm import (DECIMAL_LEAD, VAGUE_PREFIXES, VAGUE_SUFFIX, inside_chinese_digit_string,
+                               normalize_entity)
 
 
 @DefaultV1Recipe.register(
@@ -57,6 +58,9 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             # DIET may tag "千块" in "损失几千块" or "一百" in "一百多块": the
             # neighbouring 几/多 make the figure vague, so it is judged with them
             "quantity_entities": ["amount", "kwh"],
+            # DIET may tag 八 of 二四六八 (digits read out one by one, the last four) as an
+            # amount of 8元: a figure inside such a digit string is none of these
+            "not_in_digit_strings": ["amount", "kwh", "month"],
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
@@ -64,6 +68,7 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         self._free_text = set(config["free_text_entities"])
         self._max_gap = config["max_free_text_gap"]
         self._quantities = set(config["quantity_entities"])
+        self._not_in_digit_strings = set(config["not_in_digit_strings"])
 
     @classmethod
     def create(
@@ -139,6 +144,8 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
     ) -> Optional[Dict[Text, Any]]:
         """The entity with its canonical value and raw text, or None if unparseable."""
         raw = _entity_text(entity, text)
+        if entity["entity"] in self._not_in_digit_strings and _in_digit_string(entity, text):
+            return None  # 二四六八: a digit string, no amount of 8元
         judged = _with_vague_context(entity, text) if entity["entity"] in self._quantities else raw
         value = normalize_entity(entity["entity"], judged, today)
         if value is None and entity["entity"] in self._free_text:
@@ -154,6 +161,13 @@ def _overlaps(first: Dict[Text, Any], second: Dict[Text, Any]) -> bool:
     if "start" not in first or "start" not in second:
         return False
     return first["start"] < second["end"] and second["start"] < first["end"]
+
+
+def _in_digit_string(entity: Dict[Text, Any], text: Text) -> bool:
+    """The entity's span is part of Chinese digits read out one by one (二四六八)."""
+    if "start" not in entity or "end" not in entity or not text:
+        return False
+    return inside_chinese_digit_string(text, entity["start"], entity["end"])
 
 
 def _with_vague_context(entity: Dict[Text, Any], text: Text) -> Text:
