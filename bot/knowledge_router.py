@@ -32,7 +32,7 @@ of the message and the form in progress:
 - inside a form, words that answer its prompt without a value (services/prompt_words.py:
   等一下 at any prompt, 手机号换了 at the last-four prompt, 全部 at the amount prompt),
   which the classifier reads as out of scope or a goodbye, are answers (inform): the form
-  says what it does with them;
+  says what it does with them; 等一下 outside a form is inform too, and is waited for;
 - a goodbye that asks a rule question of ours (等一下 我先问下 违约金怎么算) is that
   question (faq), never the end of the conversation in the middle of a form;
 - a second question in the same message (查下电费 顺便问下过户要什么材料) that the retriever
@@ -219,8 +219,10 @@ class KnowledgeRouter(GraphComponent):
         form = tracker.active_loop_name if tracker is not None else None
         asked = tracker.get_slot(REQUESTED_SLOT) if form is not None else None
         for message in messages:
-            if form is not None and answers_the_prompt((message.get(TEXT) or "").strip(), asked):
-                set_intent(message, "inform", 1.0)  # the form says what it does with it
+            if answers_the_prompt((message.get(TEXT) or "").strip(), asked):
+                # the form says what it does with it; outside one, 等一下 is waited for
+                # (action_clarify_inform), never "not my service"
+                set_intent(message, "inform", 1.0)
                 continue
             self._route(message, form)
         return messages
@@ -432,6 +434,6 @@ def _share(message: Message, name: Text) -> float:
 
 def answers_the_prompt(text: Text, asked: Optional[Text]) -> bool:
     """Words the classifier reads as out of scope (or a goodbye) that answer the form's
-    prompt (services/prompt_words.py): 等一下 at any prompt, 手机号换了 at the last-four
-    prompt, 全部 at the amount prompt."""
+    prompt (services/prompt_words.py): 等一下 at any prompt (or when nothing is asked),
+    手机号换了 at the last-four prompt, 全部 at the amount prompt."""
     return waits(text) or (asked == "last4" and cannot_give_last4(text)) or (asked == "amount" and pays_all(text))
