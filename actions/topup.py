@@ -209,6 +209,7 @@ class ActionTopUp(Action):
     def name(self) -> str:
         return "action_top_up"
 
+    @then_second_not_ours
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         account_no = tracker.get_slot("account_no")
         done = [SlotSet(slot, None) for slot in TOPUP_SLOTS]
