@@ -342,10 +342,15 @@ class KnowledgeRouter(GraphComponent):
             return False  # 我要投诉 is a request too, with no power word in it
         if any(word in self._without_other_electric(split[1]) for word in self._second_words):
             return False  # a question of ours: the usual routing
-        services = [r for r in message.get("intent_ranking") or [] if r.get("name") in self._service]
+        ranking = message.get("intent_ranking") or []
+        services = [r for r in ranking if r.get("name") in self._service]
         if not services:
             return False
         best = services[0]
+        # the question's share of out_of_scope is accounted for (it is said to be not ours):
+        # left in the ranking it would stand next to the request and make the fallback call
+        # the turn ambiguous (我要报修 顺便问一下明天天气)
+        message.set("intent_ranking", [r for r in ranking if r.get("name") != "out_of_scope"], add_to_output=True)
         set_intent(message, best["name"], max(float(best.get("confidence") or 0.0), self._not_ours))
         message.set(KNOWLEDGE, {"route": best["name"], "reason": "a request, then a question not ours",
                                 "classified_as": name, "answer_end": split[0],

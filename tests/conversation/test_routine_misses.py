@@ -458,6 +458,12 @@ def test_chinese_digits_read_out_at_the_amount_prompt_are_no_amount_but_two_hund
 
 # ------------------------------------------------------------- waiting when nothing is asked
 
+def test_waiting_to_look_for_the_account_number_asks_for_it_again(customer: Customer) -> None:
+    customer.say("查电费")
+    text = Customer.text_of(customer.say("等会儿 我找找户号"))
+    assert "不着急" in text and ASK_ACCOUNT in text and not any(error in text for error in FORMAT_ERRORS)
+
+
 @pytest.mark.parametrize("words", ["等等", "等一下啊"])
 def test_waiting_when_nothing_is_asked_is_only_acknowledged(customer: Customer, words: str) -> None:
     reply = customer.say(words)
@@ -470,6 +476,7 @@ def test_waiting_when_nothing_is_asked_is_only_acknowledged(customer: Customer, 
     ("我家停电了 顺便问下今天天气怎么样", "地址"),
     ("帮我查一下电费 另外想问问附近有啥好吃的", ASK_ACCOUNT),
     ("查下3300000001的电费 顺便问一下明天会下雨吗", ASK_LAST4),
+    ("我要报修 顺便问一下明天天气", "地址"),  # no power word: the question's share is no doubt
 ])
 def test_a_request_is_answered_before_its_question_not_ours(customer: Customer, words: str, first: str) -> None:
     text = Customer.text_of(customer.say(words))
