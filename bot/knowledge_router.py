@@ -69,6 +69,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu_components import set_intent
 from services.cost_question import asks_cost
 from services.prompt_words import cannot_give_last4, pays_all, waits
+from services.weather_question import asks_weather_temperature
 
 log = logging.getLogger(__name__)
 
@@ -340,7 +341,7 @@ class KnowledgeRouter(GraphComponent):
         first = text[: split[0]] if split else ""
         if split is None or not (self._names_power(self._without_other_electric(first)) or self._request.search(first)):
             return False  # 我要投诉 is a request too, with no power word in it
-        if any(word in self._without_other_electric(split[1]) for word in self._second_words):
+        if self._second_is_ours(split[1]):
             return False  # a question of ours: the usual routing
         ranking = message.get("intent_ranking") or []
         services = [r for r in ranking if r.get("name") in self._service]
@@ -356,6 +357,12 @@ class KnowledgeRouter(GraphComponent):
                                 "classified_as": name, "answer_end": split[0],
                                 "second_question": {"text": split[1], "not_ours": True}}, add_to_output=True)
         return True
+
+    def _second_is_ours(self, question: Text) -> bool:
+        """A second question names the power business or how it is done, and is not the
+        weather's temperature (明天几度: its 度 is no kWh)."""
+        named = any(word in self._without_other_electric(question) for word in self._second_words)
+        return named and not asks_weather_temperature(question)
 
     def _without_other_electric(self, text: Text) -> Text:
         """The text without words whose 电 is not power (电视剧, 电影, 电话 …)."""
@@ -413,7 +420,7 @@ class KnowledgeRouter(GraphComponent):
         words), if the retriever answers it; marked ``not_ours`` when it names nothing of
         the power business (the actions then say it is out of scope)."""
         start, rest = split
-        if not any(word in self._without_other_electric(rest) for word in self._second_words):
+        if not self._second_is_ours(rest):
             return {"text": rest, "not_ours": True}  # 今天天气怎么样: out of scope, said so
         second = self._search.search(rest)
         if second is None or not (second["confident"] or self._names_power(rest)):

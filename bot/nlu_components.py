@@ -33,6 +33,7 @@ from services.cost_question import asks_cost
 from services.outage.triage import is_danger, ticket_id_in
 from services.textnorm import (DECIMAL_LEAD, VAGUE_PREFIXES, VAGUE_SUFFIX, inside_chinese_digit_string,
                                normalize_entity)
+from services.weather_question import asks_weather_temperature
 
 
 @DefaultV1Recipe.register(
@@ -262,13 +263,6 @@ class IntentGuard(GraphComponent):
                                 "罚单", "违章", "快递", "外卖", "机票", "火车票", "酒店", "电影",
                                 "电视剧", "电子邮件", "电脑", "水价", "水表", "二手车", "余额宝", "银行卡",
                                 "支付宝余额", "打车", "电信", "移动", "联通", "英文"],
-            # the weather's temperature (明天几度, 今天外面多少度, 气温多少): 度 here is no kWh.
-            # 温度/气温 are the weather's on their own; 几度/多少度 with a day or the outdoors
-            "weather_temperature": r"气温|温度|(几|多少|零下)度.{0,4}$|摄氏",
-            "weather_context": r"气温|温度|天气|今天|明天|后天|昨天|这几天|这两天|外面|室外|户外|白天|晚上|夜里|"
-                               r"早上|中午|下午|周末|下周|这周|本周|最高|最低|降温|升温|出门|[省市县]",
-            # … unless it is about power or an appliance (空调开多少度, 今天用了多少度)
-            "not_weather": r"电|变压器|插座|空调|热水器|冰箱|地暖|暖气片|取暖器|壁挂炉|用了|用掉|走了|表|峰|谷|阶梯",
             "denied_complaint": "不是(要)?投诉|没(想|要)投诉|不投诉|别当成投诉",
             # the price paid for surplus solar power is a rule to look up (the knowledge
             # graph's pv_feed_in_price), never the consumption tariff table
@@ -303,9 +297,6 @@ class IntentGuard(GraphComponent):
         foreign_power = {w for w in self._foreign if "电" in w}  # 电话, 电梯 … contain 电
         self._power = tuple(config["power_words"])
         self._foreign_power = tuple(foreign_power)
-        self._temperature = re.compile(config["weather_temperature"])
-        self._weather_context = re.compile(config["weather_context"])
-        self._not_weather = re.compile(config["not_weather"])
         self._denied = re.compile(config["denied_complaint"])
         self._feed_in = re.compile(config["feed_in_price"])
         self._usage_cost_from = set(config["usage_cost_from"])
@@ -336,7 +327,7 @@ class IntentGuard(GraphComponent):
                 set_intent(message, "report_outage", 1.0)
             elif ticket_id_in(text):  # a repair ticket's id: its progress
                 set_intent(message, "query_outage", 1.0)
-            elif self._asks_temperature(text):  # 明天几度: the weather, not kWh
+            elif asks_weather_temperature(text):  # 明天几度: the weather, not kWh (services/weather_question.py)
                 set_intent(message, "out_of_scope", 1.0)
             elif names_bill_only(text):  # 电费 alone: look it up or pay it? (asked)
                 set_intent(message, "inform", 1.0)
@@ -406,11 +397,6 @@ class IntentGuard(GraphComponent):
         message.set("intent_ranking", others, add_to_output=True)  # the greeting is accounted for
         share = best / max(1e-9, 1.0 - greet)
         set_intent(message, others[0]["name"], min(0.99, max(share, 0.5) if asked else share))
-
-    def _asks_temperature(self, text: Text) -> bool:
-        """A question about the weather's temperature (明天几度, 今天外面多少度, 气温多少)."""
-        return bool(self._temperature.search(text) and self._weather_context.search(text)
-                    and not self._not_weather.search(text))
 
     def _names_our_business(self, text: Text) -> bool:
         return any(w in text for w in self._business) and not any(w in text for w in self._foreign)

@@ -477,6 +477,7 @@ def test_waiting_when_nothing_is_asked_is_only_acknowledged(customer: Customer, 
     ("帮我查一下电费 另外想问问附近有啥好吃的", ASK_ACCOUNT),
     ("查下3300000001的电费 顺便问一下明天会下雨吗", ASK_LAST4),
     ("我要报修 顺便问一下明天天气", "地址"),  # no power word: the question's share is no doubt
+    ("帮我查下电费 顺便问下明天几度", ASK_ACCOUNT),  # the weather's 度 is no kWh
 ])
 def test_a_request_is_answered_before_its_question_not_ours(customer: Customer, words: str, first: str) -> None:
     text = Customer.text_of(customer.say(words))
