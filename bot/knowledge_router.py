@@ -66,7 +66,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu_components import set_intent
+from bot.nlu_components import ELECTRIC_NOT_POWER, set_intent
 from services.cost_question import asks_cost
 from services.prompt_words import cannot_give_last4, pays_all, waits
 from services.weather_question import asks_weather_temperature
@@ -174,8 +174,8 @@ class KnowledgeRouter(GraphComponent):
             # a yes or no that says to pay (那交了吧, 就交掉吧), unless it says not to
             "pay_now": r"(交|缴|付|充)(了|掉|上)?吧|那就?(交|缴|付|充)",
             "not_now": r"不|别|算了|取消|没|先等",
-            # words with 电 in them that are not about power
-            "other_electric": ["电视", "电影", "电脑", "电话", "电梯", "电子", "电竞", "电商", "电池"],
+            # words with 电 in them that are not about power (电子社保卡; 电子发票 keeps its 发票)
+            "other_electric": [*ELECTRIC_NOT_POWER, "电子"],
             # a second question is ours when it names the power business or how it is done
             # (支付宝能交吗, 要带什么材料); anything else said after 顺便问下 is not
             "second_question_words": ["交", "缴", "充", "付", "支付宝", "微信", "材料", "手续", "办理",
@@ -246,10 +246,13 @@ class KnowledgeRouter(GraphComponent):
         if form is None and self._request_then_not_ours(message, name, text):
             return  # 我家停电了 顺便问下今天天气: the request, its question said to be not ours
         if name in ("affirm", "deny") and self._pay_now.search(text) and not self._not_now.search(text):
-            # 那交了吧 (often classified deny): outside a form, a top-up; inside one, no "no"
-            # (nor a yes: at a payment's confirmation the prompt is asked again)
-            set_intent(message, "top_up" if form is None else "inform", 1.0)
-            return
+            if form is None:  # 那就交了吧 after a bill: a top-up, whether read as yes or no
+                set_intent(message, "top_up", 1.0)
+                return
+            if name == "deny":  # 那交了吧 read as no: never a cancel, nor a yes (asked again)
+                set_intent(message, "inform", 1.0)
+                return
+            return  # 好 交吧 at a confirmation is the yes it says
         if name in self._leaving and self._asks_a_rule_of_ours(message, name, text):
             return  # 等一下 我先问下 违约金怎么算: a question, not a goodbye
         if name not in self._service and name not in ("faq", "out_of_scope"):
@@ -339,7 +342,7 @@ class KnowledgeRouter(GraphComponent):
             return False  # a rule question first (faq) or no request at all
         split = self._split_second(text)
         first = text[: split[0]] if split else ""
-        if split is None or not (self._names_power(self._without_other_electric(first)) or self._request.search(first)):
+        if split is None or not (self._names_power(first) or self._request.search(first)):
             return False  # 我要投诉 is a request too, with no power word in it
         if self._second_is_ours(split[1]):
             return False  # a question of ours: the usual routing
@@ -371,6 +374,9 @@ class KnowledgeRouter(GraphComponent):
         return text
 
     def _names_power(self, text: Text) -> bool:
+        """A power word in the text, once the words whose 电 is not power are taken out
+        (电梯坏了 怎么报修 names nothing of ours)."""
+        text = self._without_other_electric(text)
         return any(word in text for word in self._power)
 
     def is_rule_question(self, text: Text) -> bool:

@@ -16,6 +16,7 @@ take effect without retraining.)
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
@@ -34,6 +35,11 @@ from services.outage.triage import is_danger, ticket_id_in
 from services.textnorm import (DECIMAL_LEAD, VAGUE_PREFIXES, VAGUE_SUFFIX, inside_chinese_digit_string,
                                normalize_entity)
 from services.weather_question import asks_weather_temperature
+
+# Words with 电 in them that are not the power business (电视, 电梯, 电话 …): the
+# KnowledgeRouter does not read their 电 as power.
+ELECTRIC_NOT_POWER = ("电视剧", "电视", "电影", "电脑", "电话", "电梯", "电子邮件", "电竞", "电商",
+                      "电池", "电瓶", "电动车", "电信")
 
 
 @DefaultV1Recipe.register(
@@ -250,9 +256,9 @@ class IntentGuard(GraphComponent):
                                 "ask_tariff", "forecast_bill", "complain", "faq"],
             # words of the power domain: any of them keeps the classifier's intent
             "power_words": ["电", "户号", "度", "峰谷", "阶梯", "国网", "95598", "抄表", "跳闸",
-                            "空开", "漏电", "保险丝", "光伏", "并网", "增容", "过户", "表"],
+                            "空开", "漏电", "保险丝", "光伏", "并网", "增容", "过户", "表", "代扣", "变压器"],
             # words that on their own mean the power business (when no other bill is named)
-            "business_words": ["电费", "户号", "停电", "电表", "电价", "供电", "用电", "电力", "国网",
+            "business_words": ["电费", "户号", "停电", "电表", "电价", "供电", "用电", "电力", "国网", "代扣",
                                "95598", "过户", "发票", "光伏", "充电桩", "阶梯", "峰谷", "抄表", "跳闸",
                                "增容", "报装", "欠费", "欠多少", "还欠", "欠的", "欠着", "缴费", "交费", "余额"],
             # other bills, utilities and services a customer may name in a request
@@ -261,8 +267,11 @@ class IntentGuard(GraphComponent):
                                 "信用卡", "花呗", "借呗", "白条", "贷款", "房贷", "车贷", "ETC", "etc",
                                 "停车费", "油费", "加油", "社保", "医保", "公积金", "学费", "保险费",
                                 "罚单", "违章", "快递", "外卖", "机票", "火车票", "酒店", "电影",
-                                "电视剧", "电子邮件", "电脑", "水价", "水表", "二手车", "余额宝", "银行卡",
-                                "支付宝余额", "打车", "电信", "移动", "联通", "英文"],
+                                "电视剧", "电子邮件", "电脑", "水价", "水表", "燃气表", "煤气表", "二手车",
+                                "余额宝", "银行卡", "支付宝余额", "打车", "电信", "移动", "联通", "英文"],
+            # power words other utilities use too (水价阶梯, 燃气表, 二手车过户): with another
+            # utility named, they do not make the message ours
+            "shared_words": ["阶梯", "表", "过户", "抄表", "度"],
             "denied_complaint": "不是(要)?投诉|没(想|要)投诉|不投诉|别当成投诉",
             # the price paid for surplus solar power is a rule to look up (the knowledge
             # graph's pv_feed_in_price), never the consumption tariff table
@@ -289,14 +298,11 @@ class IntentGuard(GraphComponent):
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
-        import re
-
         self._service = set(config["service_intents"])
         self._business = tuple(config["business_words"])
         self._foreign = tuple(config["foreign_objects"])
-        foreign_power = {w for w in self._foreign if "电" in w}  # 电话, 电梯 … contain 电
         self._power = tuple(config["power_words"])
-        self._foreign_power = tuple(foreign_power)
+        self._own_power = tuple(w for w in self._power if w not in set(config["shared_words"]))
         self._denied = re.compile(config["denied_complaint"])
         self._feed_in = re.compile(config["feed_in_price"])
         self._usage_cost_from = set(config["usage_cost_from"])
@@ -402,13 +408,24 @@ class IntentGuard(GraphComponent):
         return any(w in text for w in self._business) and not any(w in text for w in self._foreign)
 
     def _names_only_foreign(self, text: Text) -> bool:
-        """Another bill or service is named and nothing of the power domain is."""
+        """Another bill or service is named and nothing of the power domain is: once the
+        other services' own words are taken out (电话's 电, 燃气表's 表), no power word
+        remains but those other utilities share (阶梯, 表, 过户 …)."""
         if not any(word in text for word in self._foreign):
             return False
-        stripped = text
-        for word in self._foreign_power:  # 电话 is not power: don't let its 电 count
-            stripped = stripped.replace(word, "")
-        return not any(word in stripped for word in self._power)
+        return not any(word in self._without_foreign(text) for word in self._own_power)
+
+    def _without_foreign(self, text: Text) -> Text:
+        """The text without the other services' words, except where one overlaps a word of
+        our business (停电信息 keeps its 停电, though 电信 is a telecom)."""
+        ours = [m.span() for word in self._business for m in re.finditer(re.escape(word), text)]
+        kept = list(text)
+        for word in sorted(self._foreign, key=len, reverse=True):
+            for match in re.finditer(re.escape(word), text):
+                start, end = match.span()
+                if not any(start < o_end and o_start < end for o_start, o_end in ours):
+                    kept[start:end] = [""] * (end - start)
+        return "".join(kept)
 
     def _take_next(self, message: Message, exclude: set) -> None:
         ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") not in exclude]

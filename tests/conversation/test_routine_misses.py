@@ -28,8 +28,9 @@ in wordings of their own:
 - a request followed by a question not ours (我家停电了 顺便问下…) is the request, with the
   out-of-scope reply, never "I did not understand";
 - 那就交了吧 after a bill starts the top-up (it is no stray yes, nor a no), and at the
-  confirmation it neither cancels nor pays (asked again); a complaint followed by
-  a question not ours is still a complaint;
+  confirmation it neither cancels nor pays (asked again), while a yes said with pay
+  words (好 交吧) pays the amount shown; a complaint followed by a question not ours is
+  still a complaint;
 - a self-correction at the amount prompt (三十 不对 四十, 改成四十) takes the last figure,
   never cancels or says out of scope;
 - a customer who cannot give the last four (手机号早换了, 尾号记不清了) is told kindly that
@@ -346,6 +347,17 @@ def test_pay_it_then_after_a_bill_starts_the_top_up(customer: Customer, prepaid:
     text = Customer.text_of(customer.say("那交了吧"))
     assert confirmed_amount(text) == "20.00" and "已取消" not in text and "缴费成功" not in text
     customer.say("取消")
+
+
+@pytest.mark.parametrize("words", ["好 交吧", "确认 缴了吧"])
+def test_a_yes_with_pay_words_at_the_confirmation_pays_the_amount_shown(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client, words: str
+) -> None:
+    account_no, _ = prepaid
+    seen = {p["payment_id"] for p in payments(billing, account_no)}
+    to_the_confirmation(customer, prepaid, "三十五", "35.00")
+    assert "缴费成功" in Customer.text_of(customer.say(words))
+    assert [p["amount"] for p in payments(billing, account_no) if p["payment_id"] not in seen] == ["35.00"]
 
 
 def test_a_complaint_then_a_question_not_ours_is_still_a_complaint(customer: Customer) -> None:
