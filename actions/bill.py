@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import form_turn as turn
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply
+from actions.faq import then_second_not_ours
 from actions.replies import button, date_zh, joined, kwh, month_zh, part, tier_name, yuan
 from services.billing.schemas import AccountSummary, Bill, OwedBill
 from services.billing.tariff import PERIOD_ZH
@@ -180,6 +181,7 @@ class ActionQueryBill(Action):
     def name(self) -> str:
         return "action_query_bill"
 
+    @then_second_not_ours
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         account_no = tracker.get_slot("account_no")
         # Keep the verified 户号 so "那上个月呢" needs no second check; forget the rest

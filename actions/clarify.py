@@ -5,6 +5,7 @@ The buttons carry the value as an entity of their payload (``/top_up{"amount": "
 so the chosen form starts with it and does not ask again; nothing is put in a slot
 before the customer has said what it is for.  The bill named and nothing asked of it
 (电费, 电费的事: services/bill_topic.py) gets the same question: look it up or pay it?
+等一下 / 稍等 (services/prompt_words.py) is waited for, as at a form's prompt.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from actions import form_turn as turn
 from actions.identity import is_verified
 from actions.replies import button, month_zh, yuan
 from services.bill_topic import names_bill_only
+from services.prompt_words import waits
 
 
 class ActionClarifyInform(Action):
@@ -26,6 +28,9 @@ class ActionClarifyInform(Action):
         return "action_clarify_inform"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if waits(turn.text(tracker)):  # 等一下 when nothing was asked: it is waited for
+            dispatcher.utter_message(response="utter_wait")
+            return []
         given = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities", [])}
         account = {"account_no": given["account_no"]} if "account_no" in given else {}
         if "amount" in given:

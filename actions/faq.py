@@ -13,12 +13,15 @@ declines them (不是, 都不是 …) is handed to a human.
 A message that asks two things (查下电费 顺便问下过户要什么材料) carries its second
 question in the parse (``knowledge.second_question``, from bot/knowledge_router.py):
 ``action_take_up_second_question`` answers it before the first request's flow starts
-(rules.yml), and the FAQ answer answers it after the first question's.
+(rules.yml), and the FAQ answer answers it after the first question's.  A second
+question that is not ours is said to be out of scope after the flow's own first reply or
+prompt (``say_second_not_ours``), so the request is answered first.
 """
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -114,15 +117,19 @@ def second_question(tracker: Tracker) -> str | None:
     return found.get("text") or None
 
 
-async def take_up_second_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+async def take_up_second_question(dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  not_ours_after: bool = False) -> list[dict[str, Any]]:
     """Answer the message's second question from the knowledge graph, saying which one it
     is; if the retriever is not sure, offer its nearest topics to tap once the first
-    request is done.  Nothing when the message asked one thing."""
+    request is done.  Nothing when the message asked one thing.  ``not_ours_after``: a
+    flow is about to start, and a question not ours is left for after its own reply or
+    prompt (``say_second_not_ours``)."""
     question = second_question(tracker)
     if not question:
         return []
     if second_is_not_ours(tracker):  # 顺便问下今天天气: said to be out of scope, nothing filled
-        dispatcher.utter_message(response="utter_out_of_scope")
+        if not not_ours_after:
+            dispatcher.utter_message(response="utter_out_of_scope")
         return []
     try:
         found = await svc.call("GET", "/kg/search",
@@ -140,6 +147,44 @@ async def take_up_second_question(dispatcher: CollectingDispatcher, tracker: Tra
     buttons = [{"title": r["question"], "payload": r["question"]} for r in results[:SUGGESTIONS]]
     dispatcher.utter_message(response="utter_second_question_choices", question=question, buttons=buttons)
     return []
+
+
+# The replies that say a question is not ours.
+NOT_OURS_REPLIES = ("utter_out_of_scope", "utter_second_not_ours")
+
+
+def said_not_ours_yet(tracker: Tracker) -> bool:
+    """Whether a reply since the latest message said that something in it is not ours."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") in NOT_OURS_REPLIES:
+            return True
+    return False
+
+
+def say_second_not_ours(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """After a request's own reply or prompt (我家停电了 顺便问下今天天气: the address is
+    asked first): "另外，您顺便问的问题不在我的服务范围内…", once per message.  Nothing
+    for a message that asked one thing, or a second question of ours (answered before the
+    flow started)."""
+    if second_question(tracker) and second_is_not_ours(tracker) and not said_not_ours_yet(tracker):
+        dispatcher.utter_message(response="utter_second_not_ours")
+
+
+RunMethod = Callable[[Any, CollectingDispatcher, Tracker, DomainDict], Awaitable[list[dict[str, Any]]]]
+
+
+def then_second_not_ours(run: RunMethod) -> RunMethod:
+    """For the ``run`` of every form prompt and every flow's answer: what it says, then
+    ``say_second_not_ours`` (whichever of them ends the turn says it, once)."""
+    @functools.wraps(run)
+    async def run_then_say(self: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict) -> list[dict[str, Any]]:
+        events = await run(self, dispatcher, tracker, domain)
+        say_second_not_ours(dispatcher, tracker)
+        return events
+    return run_then_say
 
 
 async def take_up_after_an_answer(dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -160,7 +205,7 @@ class ActionTakeUpSecondQuestion(Action):
         return "action_take_up_second_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        return await take_up_second_question(dispatcher, tracker)
+        return await take_up_second_question(dispatcher, tracker, not_ours_after=True)
 
 
 class ActionAnswerFaq(Action):

@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply
+from actions.faq import then_second_not_ours
 from actions.replies import HANDOFF_BUTTON, month_zh, part, tier_name
 from actions.tariff import ActionAskTariff
 from services.forecasting.schemas import AnnualTierTip, Forecast, SavingTip
@@ -64,6 +65,7 @@ class ActionForecastBill(Action):
     def name(self) -> str:
         return "action_forecast_bill"
 
+    @then_second_not_ours
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         if tracker.get_slot("kwh"):
             return await ActionAskTariff().run(dispatcher, tracker, domain)

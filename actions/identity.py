@@ -28,7 +28,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_turn as turn
 from actions import services_client as svc
-from actions.faq import take_up_after_an_answer
+from actions.faq import take_up_after_an_answer, then_second_not_ours
 from actions.handoff import hand_over
 from actions.replies import time_zh
 from services import clock
@@ -85,6 +85,7 @@ class ActionAskAccountNo(Action):
     def name(self) -> str:
         return "action_ask_account_no"
 
+    @then_second_not_ours
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         offer = caller_account(tracker)
         if offer and not is_locked(tracker, offer):

@@ -28,11 +28,12 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_turn as turn
 from actions import services_client as svc
-from actions.faq import take_up_after_an_answer, take_up_second_question
+from actions.faq import take_up_after_an_answer, take_up_second_question, then_second_not_ours
 from actions.handoff import hand_over
 from actions.replies import HANDOFF_BUTTON, days_zh, time_zh
 from services.outage.schemas import AccountContactView, ReportResult
 from services.outage.triage import is_danger, kind_of, ticket_id_in
+from services.prompt_words import waits
 from services.textnorm import parse_phone
 
 PLACE_WORDS = re.compile(r"路|街|道|巷|弄|号|村|镇|乡|区|县|市|小区|花园|苑|栋|幢|单元|楼|大厦|广场")
@@ -74,7 +75,8 @@ class ActionReportOutage(Action):
             events.append(SlotSet("outage_kind", kind))
         if address and (new_report or not tracker.get_slot("outage_address")):
             events.append(SlotSet("outage_address", address))
-        return events + await take_up_second_question(dispatcher, tracker)  # after the safety advice
+        # after the safety advice; one not ours waits for the form's prompt
+        return events + await take_up_second_question(dispatcher, tracker, not_ours_after=True)
 
 
 class ValidateOutageForm(FormValidationAction):
@@ -166,6 +168,7 @@ class ActionAskOutageAddress(Action):
     def name(self) -> str:
         return "action_ask_outage_address"
 
+    @then_second_not_ours
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         contact = await account_contact(tracker)
         buttons = [{"title": contact.address, "payload": "/inform" + json.dumps({"address": contact.address},
@@ -180,6 +183,7 @@ class ActionAskContactMobile(Action):
     def name(self) -> str:
         return "action_ask_contact_mobile"
 
+    @then_second_not_ours
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         contact = await account_contact(tracker)
         buttons = [{"title": f"用尾号{contact.mobile_last4}的手机", "payload": ACCOUNT_MOBILE_BUTTON}] if contact else []
@@ -220,6 +224,7 @@ class ActionSubmitOutage(Action):
     def name(self) -> str:
         return "action_submit_outage"
 
+    @then_second_not_ours
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         events = await self._submit(dispatcher, tracker)
         if tracker.get_slot("outage_kind") == "danger":  # an urgent ticket, and a human at once
@@ -319,7 +324,11 @@ class ActionQueryOutage(Action):
     def name(self) -> str:
         return "action_query_outage"
 
+    @then_second_not_ours
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if waits(turn.text(tracker)):  # 等一下 when asked for the ticket or the address
+            dispatcher.utter_message(response="utter_wait")
+            return []
         ticket_id = ticket_id_in(turn.text(tracker))
         address = turn.entity(tracker, "address") or tracker.get_slot("outage_address")
         try:

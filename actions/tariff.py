@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_turn as turn
 from actions import services_client as svc
-from actions.faq import province_named_before
+from actions.faq import province_named_before, then_second_not_ours
 from actions.identity import is_verified
 from actions.replies import joined, month_zh, part, tier_name
 from services import clock
@@ -115,6 +115,7 @@ class ActionAskTariff(Action):
     def name(self) -> str:
         return "action_ask_tariff"
 
+    @then_second_not_ours
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         usage = turn.quantity("kwh", tracker.get_slot("kwh"))
         text = tracker.latest_message.get("text") or ""

@@ -32,6 +32,7 @@ from actions import form_turn as turn
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply, wants_another_account
 from actions.handoff import hand_over
+from actions.faq import then_second_not_ours
 from actions.replies import button, month_zh, part, yuan
 from services.bill_topic import names_bill_only
 from services.billing.schemas import AccountSummary, Payment
@@ -148,6 +149,7 @@ class ActionAskAmount(Action):
     def name(self) -> str:
         return "action_ask_amount"
 
+    @then_second_not_ours
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         summary = await summary_or_none(tracker)
         if summary and summary.prepaid:
@@ -167,6 +169,7 @@ class ActionAskTopupConfirm(Action):
     def name(self) -> str:
         return "action_ask_topup_confirm"
 
+    @then_second_not_ours
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         account_no, amount = tracker.get_slot("account_no"), tracker.get_slot("amount")
         dispatcher.utter_message(
@@ -206,6 +209,7 @@ class ActionTopUp(Action):
     def name(self) -> str:
         return "action_top_up"
 
+    @then_second_not_ours
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         account_no = tracker.get_slot("account_no")
         done = [SlotSet(slot, None) for slot in TOPUP_SLOTS]

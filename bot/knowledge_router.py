@@ -32,7 +32,7 @@ of the message and the form in progress:
 - inside a form, words that answer its prompt without a value (services/prompt_words.py:
   等一下 at any prompt, 手机号换了 at the last-four prompt, 全部 at the amount prompt),
   which the classifier reads as out of scope or a goodbye, are answers (inform): the form
-  says what it does with them;
+  says what it does with them; 等一下 outside a form is inform too, and is waited for;
 - a goodbye that asks a rule question of ours (等一下 我先问下 违约金怎么算) is that
   question (faq), never the end of the conversation in the middle of a form;
 - a second question in the same message (查下电费 顺便问下过户要什么材料) that the retriever
@@ -69,6 +69,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu_components import ELECTRIC_NOT_POWER, set_intent
 from services.cost_question import asks_cost
 from services.prompt_words import cannot_give_last4, pays_all, waits
+from services.weather_question import asks_weather_temperature
 
 log = logging.getLogger(__name__)
 
@@ -219,8 +220,10 @@ class KnowledgeRouter(GraphComponent):
         form = tracker.active_loop_name if tracker is not None else None
         asked = tracker.get_slot(REQUESTED_SLOT) if form is not None else None
         for message in messages:
-            if form is not None and answers_the_prompt((message.get(TEXT) or "").strip(), asked):
-                set_intent(message, "inform", 1.0)  # the form says what it does with it
+            if answers_the_prompt((message.get(TEXT) or "").strip(), asked):
+                # the form says what it does with it; outside one, 等一下 is waited for
+                # (action_clarify_inform), never "not my service"
+                set_intent(message, "inform", 1.0)
                 continue
             self._route(message, form)
         return messages
@@ -341,17 +344,28 @@ class KnowledgeRouter(GraphComponent):
         first = text[: split[0]] if split else ""
         if split is None or not (self._names_power(first) or self._request.search(first)):
             return False  # 我要投诉 is a request too, with no power word in it
-        if any(word in self._without_other_electric(split[1]) for word in self._second_words):
+        if self._second_is_ours(split[1]):
             return False  # a question of ours: the usual routing
-        services = [r for r in message.get("intent_ranking") or [] if r.get("name") in self._service]
+        ranking = message.get("intent_ranking") or []
+        services = [r for r in ranking if r.get("name") in self._service]
         if not services:
             return False
         best = services[0]
+        # the question's share of out_of_scope is accounted for (it is said to be not ours):
+        # left in the ranking it would stand next to the request and make the fallback call
+        # the turn ambiguous (我要报修 顺便问一下明天天气)
+        message.set("intent_ranking", [r for r in ranking if r.get("name") != "out_of_scope"], add_to_output=True)
         set_intent(message, best["name"], max(float(best.get("confidence") or 0.0), self._not_ours))
         message.set(KNOWLEDGE, {"route": best["name"], "reason": "a request, then a question not ours",
                                 "classified_as": name, "answer_end": split[0],
                                 "second_question": {"text": split[1], "not_ours": True}}, add_to_output=True)
         return True
+
+    def _second_is_ours(self, question: Text) -> bool:
+        """A second question names the power business or how it is done, and is not the
+        weather's temperature (明天几度: its 度 is no kWh)."""
+        named = any(word in self._without_other_electric(question) for word in self._second_words)
+        return named and not asks_weather_temperature(question)
 
     def _without_other_electric(self, text: Text) -> Text:
         """The text without words whose 电 is not power (电视剧, 电影, 电话 …)."""
@@ -412,7 +426,7 @@ class KnowledgeRouter(GraphComponent):
         words), if the retriever answers it; marked ``not_ours`` when it names nothing of
         the power business (the actions then say it is out of scope)."""
         start, rest = split
-        if not any(word in self._without_other_electric(rest) for word in self._second_words):
+        if not self._second_is_ours(rest):
             return {"text": rest, "not_ours": True}  # 今天天气怎么样: out of scope, said so
         second = self._search.search(rest)
         if second is None or not (second["confident"] or self._names_power(rest)):
@@ -438,6 +452,6 @@ def _share(message: Message, name: Text) -> float:
 
 def answers_the_prompt(text: Text, asked: Optional[Text]) -> bool:
     """Words the classifier reads as out of scope (or a goodbye) that answer the form's
-    prompt (services/prompt_words.py): 等一下 at any prompt, 手机号换了 at the last-four
-    prompt, 全部 at the amount prompt."""
+    prompt (services/prompt_words.py): 等一下 at any prompt (or when nothing is asked),
+    手机号换了 at the last-four prompt, 全部 at the amount prompt."""
     return waits(text) or (asked == "last4" and cannot_give_last4(text)) or (asked == "amount" and pays_all(text))

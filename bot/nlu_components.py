@@ -32,7 +32,9 @@ from services import clock
 from services.bill_topic import names_bill_only
 from services.cost_question import asks_cost
 from services.outage.triage import is_danger, ticket_id_in
-from services.textnorm import DECIMAL_LEAD, VAGUE_PREFIXES, VAGUE_SUFFIX, normalize_entity
+from services.textnorm import (DECIMAL_LEAD, VAGUE_PREFIXES, VAGUE_SUFFIX, inside_chinese_digit_string,
+                               normalize_entity)
+from services.weather_question import asks_weather_temperature
 
 # Words with 电 in them that are not the power business (电视, 电梯, 电话 …): the
 # KnowledgeRouter does not read their 电 as power.
@@ -63,6 +65,9 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
             # DIET may tag "千块" in "损失几千块" or "一百" in "一百多块": the
             # neighbouring 几/多 make the figure vague, so it is judged with them
             "quantity_entities": ["amount", "kwh"],
+            # DIET may tag 八 of 二四六八 (digits read out one by one, the last four) as an
+            # amount of 8元: a figure inside such a digit string is none of these
+            "not_in_digit_strings": ["amount", "kwh", "month"],
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
@@ -70,6 +75,7 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
         self._free_text = set(config["free_text_entities"])
         self._max_gap = config["max_free_text_gap"]
         self._quantities = set(config["quantity_entities"])
+        self._not_in_digit_strings = set(config["not_in_digit_strings"])
 
     @classmethod
     def create(
@@ -145,6 +151,8 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
     ) -> Optional[Dict[Text, Any]]:
         """The entity with its canonical value and raw text, or None if unparseable."""
         raw = _entity_text(entity, text)
+        if entity["entity"] in self._not_in_digit_strings and _in_digit_string(entity, text):
+            return None  # 二四六八: a digit string, no amount of 8元
         judged = _with_vague_context(entity, text) if entity["entity"] in self._quantities else raw
         value = normalize_entity(entity["entity"], judged, today)
         if value is None and entity["entity"] in self._free_text:
@@ -160,6 +168,13 @@ def _overlaps(first: Dict[Text, Any], second: Dict[Text, Any]) -> bool:
     if "start" not in first or "start" not in second:
         return False
     return first["start"] < second["end"] and second["start"] < first["end"]
+
+
+def _in_digit_string(entity: Dict[Text, Any], text: Text) -> bool:
+    """The entity's span is part of Chinese digits read out one by one (二四六八)."""
+    if "start" not in entity or "end" not in entity or not text:
+        return False
+    return inside_chinese_digit_string(text, entity["start"], entity["end"])
 
 
 def _with_vague_context(entity: Dict[Text, Any], text: Text) -> Text:
@@ -257,13 +272,6 @@ class IntentGuard(GraphComponent):
             # power words other utilities use too (水价阶梯, 燃气表, 二手车过户): with another
             # utility named, they do not make the message ours
             "shared_words": ["阶梯", "表", "过户", "抄表", "度"],
-            # the weather's temperature (明天几度, 今天外面多少度, 气温多少): 度 here is no kWh.
-            # 温度/气温 are the weather's on their own; 几度/多少度 with a day or the outdoors
-            "weather_temperature": r"气温|温度|(几|多少|零下)度.{0,4}$|摄氏",
-            "weather_context": r"气温|温度|天气|今天|明天|后天|昨天|这几天|这两天|外面|室外|户外|白天|晚上|夜里|"
-                               r"早上|中午|下午|周末|下周|这周|本周|最高|最低|降温|升温|出门|[省市县]",
-            # … unless it is about power or an appliance (空调开多少度, 今天用了多少度)
-            "not_weather": r"电|变压器|插座|空调|热水器|冰箱|地暖|暖气片|取暖器|壁挂炉|用了|用掉|走了|表|峰|谷|阶梯",
             "denied_complaint": "不是(要)?投诉|没(想|要)投诉|不投诉|别当成投诉",
             # the price paid for surplus solar power is a rule to look up (the knowledge
             # graph's pv_feed_in_price), never the consumption tariff table
@@ -295,9 +303,6 @@ class IntentGuard(GraphComponent):
         self._foreign = tuple(config["foreign_objects"])
         self._power = tuple(config["power_words"])
         self._own_power = tuple(w for w in self._power if w not in set(config["shared_words"]))
-        self._temperature = re.compile(config["weather_temperature"])
-        self._weather_context = re.compile(config["weather_context"])
-        self._not_weather = re.compile(config["not_weather"])
         self._denied = re.compile(config["denied_complaint"])
         self._feed_in = re.compile(config["feed_in_price"])
         self._usage_cost_from = set(config["usage_cost_from"])
@@ -328,7 +333,7 @@ class IntentGuard(GraphComponent):
                 set_intent(message, "report_outage", 1.0)
             elif ticket_id_in(text):  # a repair ticket's id: its progress
                 set_intent(message, "query_outage", 1.0)
-            elif self._asks_temperature(text):  # 明天几度: the weather, not kWh
+            elif asks_weather_temperature(text):  # 明天几度: the weather, not kWh (services/weather_question.py)
                 set_intent(message, "out_of_scope", 1.0)
             elif names_bill_only(text):  # 电费 alone: look it up or pay it? (asked)
                 set_intent(message, "inform", 1.0)
@@ -398,11 +403,6 @@ class IntentGuard(GraphComponent):
         message.set("intent_ranking", others, add_to_output=True)  # the greeting is accounted for
         share = best / max(1e-9, 1.0 - greet)
         set_intent(message, others[0]["name"], min(0.99, max(share, 0.5) if asked else share))
-
-    def _asks_temperature(self, text: Text) -> bool:
-        """A question about the weather's temperature (明天几度, 今天外面多少度, 气温多少)."""
-        return bool(self._temperature.search(text) and self._weather_context.search(text)
-                    and not self._not_weather.search(text))
 
     def _names_our_business(self, text: Text) -> bool:
         return any(w in text for w in self._business) and not any(w in text for w in self._foreign)

@@ -15,11 +15,13 @@ import re
 
 _PARTICLES = re.compile(r"[\s,，.。!！?？~～、…呀啊哈呢吧嘛哦噢嗯额呃]+")
 
-# Asking the bot to wait, and nothing else (等等 我找一下); a figure or a request after it
+# Asking the bot to wait, and nothing else (等等 我找一下, 等会儿 我找找户号: what is looked
+# for is what the bot asks, never the bill itself); a figure or a request after it
 # (等下 改成三百) is that answer instead.
 _WAIT = re.compile(
     r"(?:(?:你|您|请|麻烦)?先?(?:等等|等一等|等一下|等下|等会儿?|等一会儿?|等我一下|等我下|等我|稍等一下|稍等片刻|稍等|"
-    r"稍后|我找找|我找一下|我翻翻|我翻一下|我看看|我看一下|我想想|让我想想|我想一下))+")
+    r"稍后|我去?(?:找找|找一下|找下|翻翻|翻一下|看看|看一下)(?:户号|手机号?|号码|尾号|缴费单|单子)?|"
+    r"我想想|让我想想|我想一下))+")
 
 # The registered mobile changed, or its last four (or which mobile it was) not known.
 _CANNOT_GIVE_LAST4 = re.compile(

@@ -156,6 +156,27 @@ def _parse_digit_run(tokens: list[str]) -> Optional[Decimal]:
         return None
 
 
+# Two or more Chinese digits read out one by one, with no unit (二四六八, 三三零零, 幺二三四):
+# a digit string (the last four, a 户号 read out), never an amount, a kWh figure or a month.
+_CHINESE_DIGIT_STRING = re.compile(rf"[{_DIGIT_CHARS}]{{2,}}")
+
+
+def is_chinese_digit_string(text: str) -> bool:
+    """Whether the text is Chinese digits read out one by one (二四六八), nothing else."""
+    return _CHINESE_DIGIT_STRING.fullmatch(normalize_text(text).replace(" ", "")) is not None
+
+
+def inside_chinese_digit_string(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` (a tagger's span) is part of Chinese digits read out
+    one by one: the numerals around it are taken too, so 八 of 二四六八 is (a digit
+    string), and 五 of 两百五 is not (a unit is in the number)."""
+    while start > 0 and text[start - 1] in _NUMERAL_CHARS:
+        start -= 1
+    while end < len(text) and text[end] in _NUMERAL_CHARS:
+        end += 1
+    return is_chinese_digit_string(text[start:end])
+
+
 # ----------------------------------------------------------- identity numbers
 
 # A run of digits, typed or spoken, possibly grouped with spaces or hyphens.
@@ -245,8 +266,14 @@ def parse_amount(text: str) -> Optional[Decimal]:
     text = normalize_text(text)
     value = _amount_with_unit(text)
     if value is None:
-        value = chinese_to_number(_CURRENCY_WORDS.sub("", text))
+        value = _quantity_number(_CURRENCY_WORDS.sub("", text))
     return None if value is None else value.quantize(_CENT)
+
+
+def _quantity_number(text: str) -> Optional[Decimal]:
+    """The number of an amount or a kWh figure; Chinese digits read out one by one
+    (二四六八) are a digit string, so None."""
+    return None if is_chinese_digit_string(text) else chinese_to_number(text)
 
 
 # Words that make a figure vague: "几千块", "好几百度", "数千元", "一百多块".
@@ -260,7 +287,7 @@ def _amount_with_unit(text: str) -> Optional[Decimal]:
     if match and text[: match.start()].endswith(VAGUE_PREFIXES):
         return None  # "几千块", "好几百块": no amount to act on
     if match:
-        yuan = chinese_to_number(match["yuan"])
+        yuan = _quantity_number(match["yuan"])
         return None if yuan is None else yuan + _small_change(match["jiao"], match["fen"])
     match = _CURRENCY_SIGN.search(text)
     if match:
@@ -287,7 +314,7 @@ def parse_kwh(text: str) -> Optional[Decimal]:
     match = _KWH.search(text)
     if match and text[: match.start()].endswith(VAGUE_PREFIXES):
         return None  # "几百度", "好几千度": no figure to compute with
-    return chinese_to_number(match["number"] if match else text)
+    return _quantity_number(match["number"] if match else text)
 
 
 # ------------------------------------------------------------------- months

@@ -38,7 +38,12 @@ in wordings of their own:
 - 等等 / 稍等 at a prompt or at the confirmation just waits: a short acknowledgement and
   the prompt again, nothing paid, nothing cancelled;
 - the weather's temperature (明天几度, 今天外面多少度) is out of scope, its 度 no kWh;
-- 全部 / 全交了 at the amount prompt when nothing is owed says so and asks again.
+- 全部 / 全交了 at the amount prompt when nothing is owed says so and asks again;
+- Chinese digits read out one by one (二四六八, 三三零零) are a digit string: the last four
+  at its prompt, never an amount (两百 still is);
+- 等等 when nothing is asked is only acknowledged (take your time), never out of scope;
+- a request followed by a question not ours is answered (its reply or prompt) first, then
+  "另外…" says the question is not ours.
 """
 from __future__ import annotations
 
@@ -436,3 +441,57 @@ def test_paying_all_when_nothing_is_owed_says_so_and_asks_the_amount_again(
         assert "没有欠费" in text and "预存多少" in text and OUT_OF_SCOPE not in text
         assert confirmed_amount(Customer.text_of(customer.say("三十"))) == "30.00"
         customer.say("取消")
+
+
+# ------------------------------------------------------------- digits read out one by one
+
+@pytest.mark.parametrize("digits", ["二四六八", "三三零零"])
+def test_chinese_digits_read_out_alone_are_no_amount(customer: Customer, digits: str) -> None:
+    text = Customer.text_of(customer.say(digits))
+    assert "收到，" not in text and not re.search(r"\d+(\.\d+)?元", text)  # no "8.00元" to pay
+
+
+def test_chinese_digits_read_out_at_the_last_four_prompt_are_the_last_four(customer: Customer) -> None:
+    customer.say("帮我看一下电费")
+    assert ASK_LAST4 in Customer.text_of(customer.say("3300000003"))
+    text = Customer.text_of(customer.say("二四六八"))
+    assert "电费账单" in text and not any(error in text for error in FORMAT_ERRORS)
+
+
+def test_chinese_digits_read_out_at_the_amount_prompt_are_no_amount_but_two_hundred_is(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
+) -> None:
+    with paying_nothing(billing, prepaid[0]):
+        to_the_amount_prompt(customer, "我想充点电费", prepaid)
+        assert confirmed_amount(Customer.text_of(customer.say("三三零零"))) is None
+        assert confirmed_amount(Customer.text_of(customer.say("两百"))) == "200.00"
+        customer.say("取消")
+
+
+# ------------------------------------------------------------- waiting when nothing is asked
+
+def test_waiting_to_look_for_the_account_number_asks_for_it_again(customer: Customer) -> None:
+    customer.say("查电费")
+    text = Customer.text_of(customer.say("等会儿 我找找户号"))
+    assert "不着急" in text and ASK_ACCOUNT in text and not any(error in text for error in FORMAT_ERRORS)
+
+
+@pytest.mark.parametrize("words", ["等等", "等一下啊"])
+def test_waiting_when_nothing_is_asked_is_only_acknowledged(customer: Customer, words: str) -> None:
+    reply = customer.say(words)
+    assert [m["text"] for m in reply["messages"]] == ["好的，不着急，您慢慢来。"]
+
+
+# ------------------------------------------------------------- the request first, then "not ours"
+
+@pytest.mark.parametrize(("words", "first"), [
+    ("我家停电了 顺便问下今天天气怎么样", "地址"),
+    ("帮我查一下电费 另外想问问附近有啥好吃的", ASK_ACCOUNT),
+    ("查下3300000001的电费 顺便问一下明天会下雨吗", ASK_LAST4),
+    ("我要报修 顺便问一下明天天气", "地址"),  # no power word: the question's share is no doubt
+    ("帮我查下电费 顺便问下明天几度", ASK_ACCOUNT),  # the weather's 度 is no kWh
+])
+def test_a_request_is_answered_before_its_question_not_ours(customer: Customer, words: str, first: str) -> None:
+    text = Customer.text_of(customer.say(words))
+    assert first in text and OUT_OF_SCOPE in text and text.count(OUT_OF_SCOPE) == 1
+    assert text.index(first) < text.index(OUT_OF_SCOPE) and "另外" in text

@@ -7,12 +7,14 @@ import pytest
 from services.prompt_words import cannot_give_last4, pays_all, waits
 
 
-@pytest.mark.parametrize("text", ["等等", "等一下啊", "稍等", "您稍等一下 我找找", "先等会儿", "让我想想"])
+@pytest.mark.parametrize("text", ["等等", "等一下啊", "稍等", "您稍等一下 我找找", "先等会儿", "让我想想",
+                                  "等会儿 我找找户号", "稍等 我去找一下手机号"])
 def test_asking_to_wait(text: str) -> None:
     assert waits(text)
 
 
-@pytest.mark.parametrize("text", ["等下 改成三百", "等一下 违约金怎么算", "好的", "5678", "", "等我下班再交"])
+@pytest.mark.parametrize("text", ["等下 改成三百", "等一下 违约金怎么算", "好的", "5678", "", "等我下班再交",
+                                  "我看看电费", "等一下 我看看账单"])
 def test_more_than_waiting(text: str) -> None:
     assert not waits(text)
 

@@ -266,3 +266,38 @@ def test_vague_amounts_are_not_amounts(text: str) -> None:
 @pytest.mark.parametrize("text", ["几百度", "用了好几千度", "三百多度"])
 def test_vague_usage_is_not_a_kwh_figure(text: str) -> None:
     assert textnorm.parse_kwh(text) is None
+
+
+# Chinese digits read out one by one are a digit string (the last four, a 户号), never a figure.
+
+@pytest.mark.parametrize("text", ["二四六八", "三三零零", "幺二三四", "二四六八块", "三三零零元"])
+def test_chinese_digits_read_one_by_one_are_no_amount(text: str) -> None:
+    assert textnorm.parse_amount(text) is None
+
+
+@pytest.mark.parametrize("text", ["二四六八度", "三三零零"])
+def test_chinese_digits_read_one_by_one_are_no_kwh(text: str) -> None:
+    assert textnorm.parse_kwh(text) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [("两百", "200.00"), ("二十五", "25.00"), ("一千二", "1200.00"),
+                                                ("五", "5.00"), ("零点八元", "0.80"), ("2468", "2468.00")])
+def test_amounts_with_units_or_one_digit_are_still_amounts(text: str, expected: str) -> None:
+    assert textnorm.parse_amount(text) == Decimal(expected)
+
+
+def test_chinese_digits_read_one_by_one_are_the_last_four() -> None:
+    assert textnorm.parse_last4("二四六八") == "2468"
+    assert textnorm.parse_last4("幺二三四") == "1234"
+
+
+@pytest.mark.parametrize(("text", "span", "inside"), [
+    ("二四六八", (3, 4), True),        # a tagger took 八 alone
+    ("我的是三三零零", (6, 7), True),
+    ("两百五", (2, 3), False),          # a unit in the number: an amount
+    ("一百零五", (3, 4), False),
+    ("充五块", (1, 2), False),          # one digit on its own
+    ("二〇二六年九月", (5, 7), False),   # the month after a year read out
+])
+def test_a_span_inside_chinese_digits_read_one_by_one(text: str, span: tuple[int, int], inside: bool) -> None:
+    assert textnorm.inside_chinese_digit_string(text, *span) is inside
