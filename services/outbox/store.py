@@ -135,11 +135,15 @@ def claim(message_id: int) -> bool:
 
 
 def mark_sent(message_id: int) -> None:
+    """Delivered to the channel.  One conditional update, not a read then a write: the
+    client's acknowledgement can land between the two (the frame is on its socket
+    already), and a read-then-write would turn that ACKED back into SENT, so the
+    message would be sent again on the next reconnect."""
     with session_scope() as session:
-        row = session.get(OutboxMessage, message_id)
-        if row.status == PENDING:
-            row.status, row.sent_at = SENT, clock.utcnow()
-            row.attempts += 1
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
+            .values(status=SENT, sent_at=clock.utcnow(), attempts=OutboxMessage.attempts + 1)
+        )
 
 
 def mark_acked(message_id: int, channel: str, channel_user_id: str) -> bool:
@@ -148,8 +152,10 @@ def mark_acked(message_id: int, channel: str, channel_user_id: str) -> bool:
         row = session.get(OutboxMessage, message_id)
         if row is None or (row.channel, row.channel_user_id) != (channel, channel_user_id):
             return False
-        if row.status != ACKED:
-            row.status, row.acked_at = ACKED, clock.utcnow()
+        session.execute(  # conditional, like mark_sent: never undone by a concurrent write
+            update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status != ACKED)
+            .values(status=ACKED, acked_at=clock.utcnow())
+        )
         return True
 
 

@@ -77,6 +77,23 @@ def paying_nothing(billing: httpx.Client, account_no: str) -> Iterator[None]:
     assert payments(billing, account_no) == before
 
 
+def paid_since(billing: httpx.Client, account_no: str, seen: set[str]) -> list[str]:
+    """Amounts of the account's payments whose ids are not in ``seen``."""
+    return [p["amount"] for p in payments(billing, account_no) if p["payment_id"] not in seen]
+
+
+def payment_ids(billing: httpx.Client, account_no: str) -> set[str]:
+    return {p["payment_id"] for p in payments(billing, account_no)}
+
+
+def at_the_confirmation(customer: Customer, account: tuple[str, str], billing: httpx.Client,
+                        amount_words: str, amount: str) -> set[str]:
+    """A top-up up to its confirmation of ``amount``; the ids of the payments made before."""
+    seen = payment_ids(billing, account[0])
+    to_the_confirmation(customer, account, amount_words, amount)
+    return seen
+
+
 def to_the_amount_prompt(customer: Customer, opening: str, account: tuple[str, str]) -> str:
     account_no, last4 = account
     assert ASK_ACCOUNT in Customer.text_of(customer.say(opening))
@@ -177,13 +194,11 @@ def test_a_correction_at_the_confirmation_changes_the_amount(
     customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
 ) -> None:
     account_no, _ = prepaid
-    before = payments(billing, account_no)
-    to_the_confirmation(customer, prepaid, "四十", "40.00")
+    seen = at_the_confirmation(customer, prepaid, billing, "四十", "40.00")
     text = Customer.text_of(customer.say("不对不对 换成六十"))
     assert confirmed_amount(text) == "60.00" and "取消" in text and "已取消" not in text
     assert "缴费成功" in Customer.text_of(customer.say("确认"))
-    seen = {p["payment_id"] for p in before}
-    assert [p["amount"] for p in payments(billing, account_no) if p["payment_id"] not in seen] == ["60.00"]
+    assert paid_since(billing, account_no, seen) == ["60.00"]
 
 
 def test_a_correction_naming_the_old_and_the_new_amount_takes_the_new_one(
@@ -353,11 +368,9 @@ def test_pay_it_then_after_a_bill_starts_the_top_up(customer: Customer, prepaid:
 def test_a_yes_with_pay_words_at_the_confirmation_pays_the_amount_shown(
     customer: Customer, prepaid: tuple[str, str], billing: httpx.Client, words: str
 ) -> None:
-    account_no, _ = prepaid
-    seen = {p["payment_id"] for p in payments(billing, account_no)}
-    to_the_confirmation(customer, prepaid, "三十五", "35.00")
+    seen = at_the_confirmation(customer, prepaid, billing, "三十五", "35.00")
     assert "缴费成功" in Customer.text_of(customer.say(words))
-    assert [p["amount"] for p in payments(billing, account_no) if p["payment_id"] not in seen] == ["35.00"]
+    assert paid_since(billing, prepaid[0], seen) == ["35.00"]
 
 
 def test_a_complaint_then_a_question_not_ours_is_still_a_complaint(customer: Customer) -> None:
@@ -395,14 +408,13 @@ def test_waiting_at_the_confirmation_asks_it_again_and_then_pays_that_amount(
     customer: Customer, prepaid: tuple[str, str], billing: httpx.Client, words: str
 ) -> None:
     account_no, _ = prepaid
-    seen = {p["payment_id"] for p in payments(billing, account_no)}
-    to_the_confirmation(customer, prepaid, "五十五", "55.00")
+    seen = at_the_confirmation(customer, prepaid, billing, "五十五", "55.00")
     text = Customer.text_of(customer.say(words))
     assert "不着急" in text and OUT_OF_SCOPE not in text and "已取消" not in text and "缴费成功" not in text
     assert confirmed_amount(text) == "55.00"
-    assert not [p for p in payments(billing, account_no) if p["payment_id"] not in seen]  # waiting paid nothing
+    assert paid_since(billing, account_no, seen) == []  # waiting paid nothing
     assert "缴费成功" in Customer.text_of(customer.say("确认"))
-    assert [p["amount"] for p in payments(billing, account_no) if p["payment_id"] not in seen] == ["55.00"]
+    assert paid_since(billing, account_no, seen) == ["55.00"]
 
 
 def test_waiting_at_the_last_four_prompt_asks_it_again(customer: Customer, spare_account: tuple[str, str]) -> None:

@@ -135,3 +135,15 @@ def test_two_gateway_processes_never_hold_the_same_message(tmp_path, monkeypatch
         assert [m.id for m in outbox.claim_due(held_here={"web": {"web-here"}})] == [web_id]
     finally:
         get_settings.cache_clear()
+
+
+def test_an_acknowledgement_before_the_delivery_is_recorded_stays(gateway: TestClient) -> None:
+    """The client can acknowledge a frame before the delivery loop marks it sent (the frame
+    is on its socket already); the late mark must not turn the message back into one to
+    send again on the next reconnect."""
+    conversation = conversations.open_conversation("web", "web-quick-reader")
+    message_id = outbox.enqueue(conversation.id, "人工客服已为您接入", "notice")
+    assert outbox.mark_acked(message_id, "web", "web-quick-reader") is True
+    outbox.mark_sent(message_id)
+    assert row(message_id).status == "acked"
+    assert outbox.unacknowledged("web", "web-quick-reader") == []
