@@ -27,8 +27,8 @@ of the message and the form in progress:
   request (the best service intent in the classifier's ranking), its question marked
   not ours, rather than a fallback;
 - a yes or no that says to pay (那交了吧, which the classifier often calls deny) is a
-  top-up outside a form, and inside one neither a yes nor a no (the prompt is asked
-  again: a payment is confirmed only by a plain yes);
+  top-up outside a form; inside one, a no that says to pay is neither a yes nor a no
+  (the prompt is asked again), and a yes that says it (好 交吧) stays the yes;
 - inside a form, words that answer its prompt without a value (services/prompt_words.py:
   等一下 at any prompt, 手机号换了 at the last-four prompt, 全部 at the amount prompt),
   which the classifier reads as out of scope or a goodbye, are answers (inform): the form
@@ -66,7 +66,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu_components import ELECTRIC_NOT_POWER, set_intent
+from bot.nlu_components import set_intent
 from services.cost_question import asks_cost
 from services.prompt_words import cannot_give_last4, pays_all, waits
 from services.weather_question import asks_weather_temperature
@@ -175,7 +175,8 @@ class KnowledgeRouter(GraphComponent):
             "pay_now": r"(交|缴|付|充)(了|掉|上)?吧|那就?(交|缴|付|充)",
             "not_now": r"不|别|算了|取消|没|先等",
             # words with 电 in them that are not about power (电子社保卡; 电子发票 keeps its 发票)
-            "other_electric": [*ELECTRIC_NOT_POWER, "电子"],
+            "other_electric": ["电视剧", "电视", "电影", "电脑", "电话", "电梯", "电子邮件", "电竞", "电商",
+                               "电池", "电瓶", "电动车", "电信", "电子"],
             # a second question is ours when it names the power business or how it is done
             # (支付宝能交吗, 要带什么材料); anything else said after 顺便问下 is not
             "second_question_words": ["交", "缴", "充", "付", "支付宝", "微信", "材料", "手续", "办理",
@@ -341,8 +342,10 @@ class KnowledgeRouter(GraphComponent):
         if name not in self._service and name != "out_of_scope":
             return False  # a rule question first (faq) or no request at all
         split = self._split_second(text)
-        first = text[: split[0]] if split else ""
-        if split is None or not (self._names_power(first) or self._request.search(first)):
+        if split is None:
+            return False
+        first = text[: split[0]]
+        if not (self._names_power(first) or self._request.search(first)):
             return False  # 我要投诉 is a request too, with no power word in it
         if self._second_is_ours(split[1]):
             return False  # a question of ours: the usual routing

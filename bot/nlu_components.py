@@ -36,11 +36,6 @@ from services.textnorm import (DECIMAL_LEAD, VAGUE_PREFIXES, VAGUE_SUFFIX, insid
                                normalize_entity)
 from services.weather_question import asks_weather_temperature
 
-# Words with 电 in them that are not the power business (电视, 电梯, 电话 …): the
-# KnowledgeRouter does not read their 电 as power.
-ELECTRIC_NOT_POWER = ("电视剧", "电视", "电影", "电脑", "电话", "电梯", "电子邮件", "电竞", "电商",
-                      "电池", "电瓶", "电动车", "电信")
-
 
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
@@ -337,7 +332,7 @@ class IntentGuard(GraphComponent):
                 set_intent(message, "out_of_scope", 1.0)
             elif names_bill_only(text):  # 电费 alone: look it up or pay it? (asked)
                 set_intent(message, "inform", 1.0)
-            elif intent in ("deny", "out_of_scope") and self._corrects_a_figure(message, text):
+            elif intent in ("deny", "out_of_scope") and self._corrects_a_figure(text):
                 set_intent(message, "inform", 1.0)
             elif intent in ("ask_tariff", "forecast_bill") and self._feed_in.search(text):
                 set_intent(message, "faq", 1.0)
@@ -357,7 +352,7 @@ class IntentGuard(GraphComponent):
                 self._take_next(message, exclude={"out_of_scope", "nlu_fallback"})
         return messages
 
-    def _corrects_a_figure(self, message: Message, text: Text) -> bool:
+    def _corrects_a_figure(self, text: Text) -> bool:
         """不对 改成八十: a new figure given with a word of correction."""
         correction = self._correction.search(text)
         return correction is not None and bool(self._figure.search(text[correction.start():]))

@@ -93,7 +93,7 @@ def confidence_figures(
     cost: float = WRONG_ANSWER_COST,
 ) -> dict[str, float]:
     """Flagged / precision / answered, calibrating on each half in turn (module doc)."""
-    flagged, confident, right, answered, count = 0.0, 0, 0, 0, 0
+    flagged, confident, right, count = 0.0, 0, 0, 0
     for calibrate_on, measure_on in (halves, halves[::-1]):
         cut = best_cut([(rule(s.ranking), s.correct) for s in calibrate_on + known], cost)
         flagged += sum(rule(s.ranking) < cut for s in tested) / len(tested) / 2
@@ -101,8 +101,7 @@ def confidence_figures(
         confident += len(sure)
         right += sum(s.correct for s in sure)
         count += len(measure_on)
-    answered = confident / count
-    return {"flagged": flagged, "precision": right / max(confident, 1), "answered": answered}
+    return {"flagged": flagged, "precision": right / max(confident, 1), "answered": confident / count}
 
 
 def fold_figures(corpus: Corpus, fold: Fold, out_of_scope: tuple[list[str], list[str]], model) -> dict[str, dict[str, float]]:
