@@ -66,7 +66,8 @@ def account_note(summary: AccountSummary, channel: str | None) -> str:
 # a balance question gets the balance first, an arrears question what is owed.
 WHY_HIGH_WORDS = re.compile(r"(为什么|为啥|怎么|咋).{0,8}(这么|那么|突然|比上个?月|比去年)?.{0,4}(高|多|贵|涨)|涨了|变多了|翻倍"
                             r"|(高|多|贵)[了好很太得]{0,3}多?.{0,3}(为什么|为啥|咋回事|怎么回事)")
-BALANCE_WORDS = re.compile(r"余额|还剩|剩多少|剩下多少|还有多少钱|够用|够不够|能用几天|用几天")
+BALANCE_WORDS = re.compile(r"余额|还剩|剩多少|剩下多少|还有多少钱|够用|够不够|能用几天|用几天|能撑|用多久|用完|用到什么时候|用到几号"
+                           r"|(什么时候|哪天|几号|多久).{0,3}(会|就)?欠费")
 ARREARS_WORDS = re.compile(r"欠费|欠多少|欠了|欠的|还欠|欠不欠|欠款|欠钱|欠着|还要交多少|交清|没交|未交|要交多少钱")
 
 
