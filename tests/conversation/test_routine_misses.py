@@ -507,3 +507,36 @@ def test_a_request_is_answered_before_its_question_not_ours(customer: Customer, 
     text = Customer.text_of(customer.say(words))
     assert first in text and OUT_OF_SCOPE in text and text.count(OUT_OF_SCOPE) == 1
     assert text.index(first) < text.index(OUT_OF_SCOPE) and "另外" in text
+
+
+# ------------------------------------------------------------- a greeting, then waiting
+
+GREETING_REPLY = "请问有什么可以帮您"  # utter_greet's question
+
+
+@pytest.mark.parametrize("words", ["喂喂 您稍等一下", "你好 等我一下哈"])
+def test_a_greeting_then_waiting_is_only_waited_for(customer: Customer, words: str) -> None:
+    reply = customer.say(words)
+    assert [m["text"] for m in reply["messages"]] == ["好的，不着急，您慢慢来。"]
+
+
+def test_a_greeting_then_waiting_at_the_last_four_prompt_asks_it_again(
+    customer: Customer, spare_account: tuple[str, str]
+) -> None:
+    account_no, last4 = spare_account
+    customer.say("我想查查电费")
+    customer.say(account_no)
+    text = Customer.text_of(customer.say("在吗 等会儿"))
+    assert "不着急" in text and ASK_LAST4 in text and GREETING_REPLY not in text
+    assert "电费账单" in Customer.text_of(customer.say(last4))
+
+
+def test_a_greeting_then_waiting_at_the_confirmation_pays_nothing_until_confirmed(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
+) -> None:
+    seen = at_the_confirmation(customer, prepaid, billing, "四十五", "45.00")
+    text = Customer.text_of(customer.say("喂 你好 稍等啊"))
+    assert "不着急" in text and GREETING_REPLY not in text and "已取消" not in text
+    assert confirmed_amount(text) == "45.00" and paid_since(billing, prepaid[0], seen) == []
+    assert "缴费成功" in Customer.text_of(customer.say("确认"))
+    assert paid_since(billing, prepaid[0], seen) == ["45.00"]
