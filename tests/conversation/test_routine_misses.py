@@ -540,3 +540,18 @@ def test_a_greeting_then_waiting_at_the_confirmation_pays_nothing_until_confirme
     assert confirmed_amount(text) == "45.00" and paid_since(billing, prepaid[0], seen) == []
     assert "缴费成功" in Customer.text_of(customer.say("确认"))
     assert paid_since(billing, prepaid[0], seen) == ["45.00"]
+
+
+# ------------------------------------------------------------- digits alone, outside a form
+
+@pytest.mark.parametrize("digits", ["三六九二", "嗯 一三五七", "4821"])
+def test_digits_alone_are_asked_what_they_are_for(customer: Customer, digits: str) -> None:
+    reply = customer.say(digits)
+    text = Customer.text_of(reply)
+    assert "没太听明白" not in text and not re.search(r"\d+(\.\d+)?元", text)  # no guessed amount
+    assert buttons(reply) == {"查电费": "/query_bill", "交电费": "/top_up"}  # carrying nothing
+
+
+def test_an_amount_said_as_money_alone_is_still_proposed(customer: Customer) -> None:
+    reply = customer.say("一百五十块")
+    assert "150" in Customer.text_of(reply) and "150" in buttons(reply)["交电费"]
