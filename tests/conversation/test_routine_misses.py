@@ -555,3 +555,36 @@ def test_digits_alone_are_asked_what_they_are_for(customer: Customer, digits: st
 def test_an_amount_said_as_money_alone_is_still_proposed(customer: Customer) -> None:
     reply = customer.say("一百五十块")
     assert "150" in Customer.text_of(reply) and "150" in buttons(reply)["交电费"]
+
+
+# ------------------------------------------------------------- yes to the human offered
+
+@pytest.mark.parametrize(("cannot", "yes"), [("预留的手机号停用了", "好的"), ("尾号想不起来了", "可以的"),
+                                             ("登记的电话不是我的了", "帮我转一下")])
+def test_yes_to_the_human_offered_at_the_last_four_prompt_hands_over(
+    customer: Customer, spare_account: tuple[str, str], cannot: str, yes: str
+) -> None:
+    customer.say("查一下我家电费")
+    customer.say(spare_account[0])
+    assert buttons(customer.say(cannot)).get("转人工") == "/request_human"
+    assert customer.say(yes)["state"] == "handoff"
+
+
+def test_yes_to_the_human_offered_in_a_top_up_hands_over_and_pays_nothing(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
+) -> None:
+    with paying_nothing(billing, prepaid[0]):
+        customer.say("我想交点电费")
+        customer.say(prepaid[0])
+        customer.say("手机号早就换了")
+        assert customer.say("行")["state"] == "handoff"
+
+
+def test_a_yes_to_the_last_four_prompt_alone_is_no_request_for_a_human(
+    customer: Customer, spare_account: tuple[str, str]
+) -> None:
+    customer.say("查一下我家电费")
+    customer.say(spare_account[0])
+    reply = customer.say("好的")
+    assert reply["state"] == "bot" and ASK_LAST4 in Customer.text_of(reply)
+    assert "电费账单" in Customer.text_of(customer.say(spare_account[1]))
