@@ -588,3 +588,14 @@ def test_a_yes_to_the_last_four_prompt_alone_is_no_request_for_a_human(
     reply = customer.say("好的")
     assert reply["state"] == "bot" and ASK_LAST4 in Customer.text_of(reply)
     assert "电费账单" in Customer.text_of(customer.say(spare_account[1]))
+
+
+# ------------------------------------------------------------- a complaint, then a question not ours
+
+@pytest.mark.parametrize("words", ["你们把我电费算多了 我要投诉 另外问问今天限号吗",
+                                   "我要投诉抄表员 顺便问一下周末商场几点关门"])
+def test_a_complaint_then_a_question_not_ours_says_so_before_the_handover(customer: Customer, words: str) -> None:
+    reply = customer.say(words)
+    text = Customer.text_of(reply)
+    assert "投诉已登记" in text and OUT_OF_SCOPE in text and reply["state"] == "handoff"
+    assert text.index("投诉已登记") < text.index(OUT_OF_SCOPE) and text.count(OUT_OF_SCOPE) == 1
