@@ -43,7 +43,13 @@ in wordings of their own:
   at its prompt, never an amount (两百 still is);
 - 等等 when nothing is asked is only acknowledged (take your time), never out of scope;
 - a request followed by a question not ours is answered (its reply or prompt) first, then
-  "另外…" says the question is not ours.
+  "另外…" says the question is not ours; a complaint or 转人工 too, before the hand-over;
+- a greeting before a wait (喂 稍等一下) is only waited for, outside a form, at a prompt
+  and at the confirmation (nothing paid until confirmed);
+- digits alone outside a form (三六九二, 4821) are asked what they are for, with buttons
+  that carry nothing: no guessed amount, no "I did not understand";
+- a yes (好的, 可以的, 行, 帮我转一下) to the human offered when the last four cannot be
+  given hands the conversation over; a yes to the prompt alone does not.
 """
 from __future__ import annotations
 
@@ -599,3 +605,10 @@ def test_a_complaint_then_a_question_not_ours_says_so_before_the_handover(custom
     text = Customer.text_of(reply)
     assert "投诉已登记" in text and OUT_OF_SCOPE in text and reply["state"] == "handoff"
     assert text.index("投诉已登记") < text.index(OUT_OF_SCOPE) and text.count(OUT_OF_SCOPE) == 1
+
+
+def test_a_request_for_a_human_then_a_question_not_ours_says_so_before_the_handover(customer: Customer) -> None:
+    reply = customer.say("给我接人工 顺便问下今天有没有雾霾")
+    text = Customer.text_of(reply)
+    assert "转接人工客服" in text and OUT_OF_SCOPE in text and reply["state"] == "handoff"
+    assert text.index("转接人工客服") < text.index(OUT_OF_SCOPE)
