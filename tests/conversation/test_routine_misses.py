@@ -73,6 +73,7 @@ OUT_OF_SCOPE = "不在我的服务范围"
 ASK_ACCOUNT = "10位户号"
 ASK_LAST4 = "后4位"
 FORMAT_ERRORS = ("10位数字", "请输入该户号登记手机号码的后4位数字", "没听清金额", "单笔缴费金额")
+GREETING_REPLY = "请问有什么可以帮您"  # utter_greet's question
 
 
 @contextmanager
@@ -409,7 +410,7 @@ def test_the_last_four_found_after_all_still_verifies(customer: Customer, spare_
 
 # ------------------------------------------------------------- waiting
 
-@pytest.mark.parametrize("words", ["等等", "你先稍等一下"])
+@pytest.mark.parametrize("words", ["等等", "你先稍等一下", "喂 你好 稍等啊"])  # a greeting adds nothing to it
 def test_waiting_at_the_confirmation_asks_it_again_and_then_pays_that_amount(
     customer: Customer, prepaid: tuple[str, str], billing: httpx.Client, words: str
 ) -> None:
@@ -417,18 +418,22 @@ def test_waiting_at_the_confirmation_asks_it_again_and_then_pays_that_amount(
     seen = at_the_confirmation(customer, prepaid, billing, "五十五", "55.00")
     text = Customer.text_of(customer.say(words))
     assert "不着急" in text and OUT_OF_SCOPE not in text and "已取消" not in text and "缴费成功" not in text
+    assert GREETING_REPLY not in text
     assert confirmed_amount(text) == "55.00"
     assert paid_since(billing, account_no, seen) == []  # waiting paid nothing
     assert "缴费成功" in Customer.text_of(customer.say("确认"))
     assert paid_since(billing, account_no, seen) == ["55.00"]
 
 
-def test_waiting_at_the_last_four_prompt_asks_it_again(customer: Customer, spare_account: tuple[str, str]) -> None:
+@pytest.mark.parametrize("words", ["等一下 我找找", "在吗 等会儿"])
+def test_waiting_at_the_last_four_prompt_asks_it_again(
+    customer: Customer, spare_account: tuple[str, str], words: str
+) -> None:
     account_no, last4 = spare_account
     customer.say("帮我查一下电费")
     customer.say(account_no)
-    text = Customer.text_of(customer.say("等一下 我找找"))
-    assert "不着急" in text and ASK_LAST4 in text and OUT_OF_SCOPE not in text
+    text = Customer.text_of(customer.say(words))
+    assert "不着急" in text and ASK_LAST4 in text and OUT_OF_SCOPE not in text and GREETING_REPLY not in text
     assert "电费账单" in Customer.text_of(customer.say(last4))
 
 
@@ -494,7 +499,7 @@ def test_waiting_to_look_for_the_account_number_asks_for_it_again(customer: Cust
     assert "不着急" in text and ASK_ACCOUNT in text and not any(error in text for error in FORMAT_ERRORS)
 
 
-@pytest.mark.parametrize("words", ["等等", "等一下啊"])
+@pytest.mark.parametrize("words", ["等等", "等一下啊", "喂喂 您稍等一下", "你好 等我一下哈"])
 def test_waiting_when_nothing_is_asked_is_only_acknowledged(customer: Customer, words: str) -> None:
     reply = customer.say(words)
     assert [m["text"] for m in reply["messages"]] == ["好的，不着急，您慢慢来。"]
@@ -513,39 +518,6 @@ def test_a_request_is_answered_before_its_question_not_ours(customer: Customer, 
     text = Customer.text_of(customer.say(words))
     assert first in text and OUT_OF_SCOPE in text and text.count(OUT_OF_SCOPE) == 1
     assert text.index(first) < text.index(OUT_OF_SCOPE) and "另外" in text
-
-
-# ------------------------------------------------------------- a greeting, then waiting
-
-GREETING_REPLY = "请问有什么可以帮您"  # utter_greet's question
-
-
-@pytest.mark.parametrize("words", ["喂喂 您稍等一下", "你好 等我一下哈"])
-def test_a_greeting_then_waiting_is_only_waited_for(customer: Customer, words: str) -> None:
-    reply = customer.say(words)
-    assert [m["text"] for m in reply["messages"]] == ["好的，不着急，您慢慢来。"]
-
-
-def test_a_greeting_then_waiting_at_the_last_four_prompt_asks_it_again(
-    customer: Customer, spare_account: tuple[str, str]
-) -> None:
-    account_no, last4 = spare_account
-    customer.say("我想查查电费")
-    customer.say(account_no)
-    text = Customer.text_of(customer.say("在吗 等会儿"))
-    assert "不着急" in text and ASK_LAST4 in text and GREETING_REPLY not in text
-    assert "电费账单" in Customer.text_of(customer.say(last4))
-
-
-def test_a_greeting_then_waiting_at_the_confirmation_pays_nothing_until_confirmed(
-    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
-) -> None:
-    seen = at_the_confirmation(customer, prepaid, billing, "四十五", "45.00")
-    text = Customer.text_of(customer.say("喂 你好 稍等啊"))
-    assert "不着急" in text and GREETING_REPLY not in text and "已取消" not in text
-    assert confirmed_amount(text) == "45.00" and paid_since(billing, prepaid[0], seen) == []
-    assert "缴费成功" in Customer.text_of(customer.say("确认"))
-    assert paid_since(billing, prepaid[0], seen) == ["45.00"]
 
 
 # ------------------------------------------------------------- digits alone, outside a form
