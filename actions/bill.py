@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import form_turn as turn
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply
-from actions.faq import then_second_not_ours
+from actions.not_ours import then_second_not_ours
 from actions.replies import button, date_zh, joined, kwh, month_zh, part, tier_name, yuan
 from services.billing.schemas import AccountSummary, Bill, OwedBill
 from services.billing.tariff import PERIOD_ZH

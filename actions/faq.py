@@ -15,13 +15,12 @@ question in the parse (``knowledge.second_question``, from bot/knowledge_router.
 ``action_take_up_second_question`` answers it before the first request's flow starts
 (rules.yml), and the FAQ answer answers it after the first question's.  A second
 question that is not ours is said to be out of scope after the flow's own first reply or
-prompt (``say_second_not_ours``), so the request is answered first.
+prompt (``actions.not_ours``), so the request is answered first.
 """
 from __future__ import annotations
 
-import functools
 import re
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -31,6 +30,7 @@ from rasa_sdk.types import DomainDict
 from actions import form_turn as turn
 from actions import services_client as svc
 from actions.handoff import hand_over
+from actions.not_ours import second_is_not_ours, second_question
 from actions.replies import HANDOFF_BUTTON, joined, part
 from services.regions import province_named_in
 
@@ -105,25 +105,13 @@ async def followup(topic: str | None, question: str, province: dict[str, str]) -
         return None  # not an aspect question (422) or unknown topic
 
 
-def second_is_not_ours(tracker: Tracker) -> bool:
-    """The second question names nothing of the power business (bot/knowledge_router.py)."""
-    found = (tracker.latest_message.get("knowledge") or {}).get("second_question") or {}
-    return bool(found.get("not_ours"))
-
-
-def second_question(tracker: Tracker) -> str | None:
-    """The later question of a message that asked two, as the NLU found it."""
-    found = (tracker.latest_message.get("knowledge") or {}).get("second_question") or {}
-    return found.get("text") or None
-
-
 async def take_up_second_question(dispatcher: CollectingDispatcher, tracker: Tracker,
                                   not_ours_after: bool = False) -> list[dict[str, Any]]:
     """Answer the message's second question from the knowledge graph, saying which one it
     is; if the retriever is not sure, offer its nearest topics to tap once the first
     request is done.  Nothing when the message asked one thing.  ``not_ours_after``: a
     flow is about to start, and a question not ours is left for after its own reply or
-    prompt (``say_second_not_ours``)."""
+    prompt (``actions.not_ours.say_second_not_ours``)."""
     question = second_question(tracker)
     if not question:
         return []
@@ -147,44 +135,6 @@ async def take_up_second_question(dispatcher: CollectingDispatcher, tracker: Tra
     buttons = [{"title": r["question"], "payload": r["question"]} for r in results[:SUGGESTIONS]]
     dispatcher.utter_message(response="utter_second_question_choices", question=question, buttons=buttons)
     return []
-
-
-# The replies that say a question is not ours.
-NOT_OURS_REPLIES = ("utter_out_of_scope", "utter_second_not_ours")
-
-
-def said_not_ours_yet(tracker: Tracker) -> bool:
-    """Whether a reply since the latest message said that something in it is not ours."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") in NOT_OURS_REPLIES:
-            return True
-    return False
-
-
-def say_second_not_ours(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """After a request's own reply or prompt (我家停电了 顺便问下今天天气: the address is
-    asked first): "另外，您顺便问的问题不在我的服务范围内…", once per message.  Nothing
-    for a message that asked one thing, or a second question of ours (answered before the
-    flow started)."""
-    if second_question(tracker) and second_is_not_ours(tracker) and not said_not_ours_yet(tracker):
-        dispatcher.utter_message(response="utter_second_not_ours")
-
-
-RunMethod = Callable[[Any, CollectingDispatcher, Tracker, DomainDict], Awaitable[list[dict[str, Any]]]]
-
-
-def then_second_not_ours(run: RunMethod) -> RunMethod:
-    """For the ``run`` of every form prompt and every flow's answer: what it says, then
-    ``say_second_not_ours`` (whichever of them ends the turn says it, once)."""
-    @functools.wraps(run)
-    async def run_then_say(self: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                           domain: DomainDict) -> list[dict[str, Any]]:
-        events = await run(self, dispatcher, tracker, domain)
-        say_second_not_ours(dispatcher, tracker)
-        return events
-    return run_then_say
 
 
 async def take_up_after_an_answer(dispatcher: CollectingDispatcher, tracker: Tracker,

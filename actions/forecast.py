@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply
-from actions.faq import then_second_not_ours
+from actions.not_ours import then_second_not_ours
 from actions.replies import HANDOFF_BUTTON, month_zh, part, tier_name
 from actions.tariff import ActionAskTariff
 from services.forecasting.schemas import AnnualTierTip, Forecast, SavingTip

@@ -9,7 +9,9 @@ what utter_handoff promises the customer.  The reasons: the customer asks
 (request_human, 转人工, mid-form included), complains, is not understood twice in a
 row, declines the knowledge base's suggestions, fails the identity check three times,
 reports a danger (here or in the outage report, actions/outage.py), or a top-up fails
-at the payment service.
+at the payment service.  A complaint or 转人工 followed by a question not about power
+(我要投诉 顺便问下明天天气) is answered first, then the question is said to be not ours
+(actions/not_ours.py), then the conversation is handed over.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services_client as svc
+from actions.not_ours import say_second_not_ours
 from actions.replies import time_zh
 
 log = logging.getLogger("powerdesk.actions.handoff")
@@ -53,6 +56,7 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_handoff")
+        say_second_not_ours(dispatcher, tracker)
         # 转人工 in the middle of a danger report: still the urgent case.
         danger = tracker.get_slot("outage_kind") == "danger"
         hand_over(dispatcher, tracker, "danger_outage" if danger else "request_human")
@@ -76,6 +80,7 @@ class ActionComplaint(Action):
         except (svc.ServiceUnavailable, svc.ServiceFailed) as exc:
             log.error("could not record a complaint: %s", exc)
             dispatcher.utter_message(response="utter_complain")
+        say_second_not_ours(dispatcher, tracker)
         hand_over(dispatcher, tracker, "complain")
         return []
 

@@ -28,8 +28,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_turn as turn
 from actions import services_client as svc
-from actions.faq import take_up_after_an_answer, then_second_not_ours
+from actions.faq import take_up_after_an_answer
 from actions.handoff import hand_over
+from actions.not_ours import then_second_not_ours
 from actions.replies import time_zh
 from services import clock
 from services.bill_topic import names_bill_only

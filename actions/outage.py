@@ -28,8 +28,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_turn as turn
 from actions import services_client as svc
-from actions.faq import take_up_after_an_answer, take_up_second_question, then_second_not_ours
+from actions.faq import take_up_after_an_answer, take_up_second_question
 from actions.handoff import hand_over
+from actions.not_ours import then_second_not_ours
 from actions.replies import HANDOFF_BUTTON, days_zh, time_zh
 from services.outage.schemas import AccountContactView, ReportResult
 from services.outage.triage import is_danger, kind_of, ticket_id_in

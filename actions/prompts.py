@@ -3,7 +3,7 @@ outage's extent, the meter's screen), as actions.
 
 Why actions: a request that also asks something not ours (查下3300000001的电费 顺便问下
 今天天气) must hear its prompt first and then that the question is not ours
-(``actions.faq.say_second_not_ours``); a response the form utters itself cannot add that.
+(``actions.not_ours``); a response the form utters itself cannot add that.
 Rasa's form asks for ``slot`` with ``action_ask_<slot>`` when the domain lists one.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.faq import then_second_not_ours
+from actions.not_ours import then_second_not_ours
 
 
 class PlainPrompt(Action, ABC):

@@ -16,8 +16,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_turn as turn
 from actions import services_client as svc
-from actions.faq import province_named_before, then_second_not_ours
+from actions.faq import province_named_before
 from actions.identity import is_verified
+from actions.not_ours import then_second_not_ours
 from actions.replies import joined, month_zh, part, tier_name
 from services import clock
 from services.billing.schemas import Estimate, TariffOverview, TariffPlan, TariffTier

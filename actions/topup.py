@@ -32,7 +32,7 @@ from actions import form_turn as turn
 from actions import services_client as svc
 from actions.identity import IdentityFormValidation, is_locked, locked_reply, wants_another_account
 from actions.handoff import hand_over
-from actions.faq import then_second_not_ours
+from actions.not_ours import then_second_not_ours
 from actions.replies import button, month_zh, part, yuan
 from services.bill_topic import names_bill_only
 from services.billing.schemas import AccountSummary, Payment

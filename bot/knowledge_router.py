@@ -33,6 +33,9 @@ of the message and the form in progress:
   等一下 at any prompt, 手机号换了 at the last-four prompt, 全部 at the amount prompt),
   which the classifier reads as out of scope or a goodbye, are answers (inform): the form
   says what it does with them; 等一下 outside a form is inform too, and is waited for;
+- a yes (好, 可以, 行 那转吧) right after a reply whose one offer is a human (手机号换了 at
+  the last-four prompt, a service down) takes the offer: request_human, so the
+  conversation is handed over (mid-form too) rather than the prompt asked again;
 - a goodbye that asks a rule question of ours (等一下 我先问下 违约金怎么算) is that
   question (faq), never the end of the conversation in the middle of a form;
 - a second question in the same message (查下电费 顺便问下过户要什么材料) that the retriever
@@ -62,6 +65,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import REQUESTED_SLOT
+from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -184,6 +188,11 @@ class KnowledgeRouter(GraphComponent):
             # (支付宝能交吗, 要带什么材料); anything else said after 顺便问下 is not
             "second_question_words": ["交", "缴", "充", "付", "支付宝", "微信", "材料", "手续", "办理",
                                       "营业厅", "客服", "人工", "新装", "报装", "销户", "更名"],
+            # replies (bot/domain.yml) whose one offer is a human: a yes to them is 转人工
+            "human_offers": ["utter_cannot_verify", "utter_identity_unavailable", "utter_billing_unavailable",
+                             "utter_tariff_unavailable", "utter_faq_unavailable", "utter_outage_behind_meter"],
+            # … and so is asking to be put through (帮我转一下, 那转吧), which alone reads as out of scope
+            "put_through": r"转(吧|一下|下|过去|接|人工|客服|呗)|转$",
         }
 
     def __init__(self, config: Dict[Text, Any], search: Optional[KnowledgeSearch] = None) -> None:
@@ -203,6 +212,8 @@ class KnowledgeRouter(GraphComponent):
         self._pay_now = re.compile(config["pay_now"])
         self._not_now = re.compile(config["not_now"])
         self._other_electric = tuple(config["other_electric"])
+        self._human_offers = set(config["human_offers"])
+        self._put_through = re.compile(config["put_through"])
         self._search = search or KnowledgeSearch.from_environment(config["timeout_s"], config["retry_after_s"])
 
     @classmethod
@@ -229,8 +240,24 @@ class KnowledgeRouter(GraphComponent):
                 # (action_clarify_inform), never "not my service"
                 set_intent(message, "inform", 1.0)
                 continue
+            if tracker is not None and self._takes_the_human_offered(message, tracker):
+                set_intent(message, "request_human", 1.0)  # the rules hand over (a form is left)
+                continue
             self._route(message, form)
         return messages
+
+    def _takes_the_human_offered(self, message: Message, tracker: DialogueStateTracker) -> bool:
+        """A yes or 转一下 right after a reply whose one offer is a human (utter_cannot_verify …)."""
+        name = (message.get("intent") or {}).get("name")
+        text = (message.get(TEXT) or "").strip()
+        if not (name == "affirm" or self._put_through.search(text)):
+            return False
+        for event in reversed(tracker.events):
+            if isinstance(event, UserUttered):
+                return False  # only the bot's reply to the customer's last message counts
+            if isinstance(event, BotUttered) and (event.metadata or {}).get("utter_action") in self._human_offers:
+                return True
+        return False
 
     def _route(self, message: Message, form: Optional[Text]) -> None:
         intent = message.get("intent") or {}

@@ -32,6 +32,7 @@ from services import clock
 from services.bill_topic import names_bill_only
 from services.cost_question import asks_cost
 from services.outage.triage import is_danger, ticket_id_in
+from services.prompt_words import GREETING
 from services.textnorm import (DECIMAL_LEAD, VAGUE_PREFIXES, VAGUE_SUFFIX, inside_chinese_digit_string,
                                normalize_entity)
 from services.weather_question import asks_weather_temperature
@@ -275,8 +276,7 @@ class IntentGuard(GraphComponent):
             # made certain, so the router does not trade it for faq)
             "usage_cost_from": ["query_bill", "top_up", "ask_tariff", "inform", "faq", "out_of_scope"],
             # greetings a message may open with, and what makes the rest of it a request
-            "greeting": r"^(喂+|您好|你好|哈喽|哈啰|嗨|hello|hi|早上好|上午好|中午好|下午好|晚上好|早|在吗|在不在|小电)"
-                        r"[呀啊哈呢吗嘛~～,，.。!！?？\s]*",
+            "greeting": GREETING,
             "request_words": r"报修|抢修|办理|申请|查询|查一下|查下|查个|查查|我要查|我查|看下|看看|交费|缴费|交个|"
                              r"充值|投诉|人工|过户|开户|销户|发票",
             "request_entities": ["account_no", "amount", "kwh", "month", "address", "phone"],

@@ -1,7 +1,7 @@
 """What a customer says at a form's prompt that is no value for it, but still an answer
 to the prompt: asking it to wait (等一下, 稍等), not being able to give the last four
 digits of the registered mobile (手机号换了, 尾号不记得了), paying all that is owed
-(全部, 全交了).
+(全部, 全交了).  A greeting before such words (喂 稍等一下, 你好 等等) adds nothing to them.
 
 The classifier reads such words as out of scope (or as a goodbye), which would break the
 form with the wrong reply; KnowledgeRouter (bot/knowledge_router.py) makes them answers
@@ -14,6 +14,13 @@ from __future__ import annotations
 import re
 
 _PARTICLES = re.compile(r"[\s,，.。!！?？~～、…呀啊哈呢吧嘛哦噢嗯额呃]+")
+
+# A greeting a message may open with, and the particles after it (IntentGuard in
+# bot/nlu_components.py reads a request after it; here it is filler before a wait).
+_GREETING_WORDS = (r"(喂+|您好|你好|哈喽|哈啰|嗨|hello|hi|早上好|上午好|中午好|下午好|晚上好|早|在吗|在不在|小电)"
+                   r"[呀啊哈呢吗嘛~～,，.。!！?？\s]*")
+GREETING = "^" + _GREETING_WORDS
+_GREETINGS = re.compile(rf"^(?:{_GREETING_WORDS})+", re.IGNORECASE)
 
 # Asking the bot to wait, and nothing else (等等 我找一下, 等会儿 我找找户号: what is looked
 # for is what the bot asks, never the bill itself); a figure or a request after it
@@ -36,9 +43,15 @@ _PAY_ALL = re.compile(r"(全部|全都|全|都|一次性?)(交|缴|付|结|还)|
 _NOT_NOW = re.compile(r"不|别|取消|算了")
 
 
+def without_filler(text: str) -> str:
+    """The words that say something: without the greetings the text opens with and without
+    particles and spaces (喂 你好 稍等一下啊 -> 稍等一下, 嗯 二四 六八 -> 二四六八)."""
+    return _PARTICLES.sub("", _GREETINGS.sub("", (text or "").strip()))
+
+
 def waits(text: str) -> bool:
-    """The customer asks the bot to wait (等等, 稍等 我找一下) and says nothing else."""
-    rest = _PARTICLES.sub("", text or "")
+    """The customer asks the bot to wait (等等, 稍等 我找一下, 喂 稍等一下) and says nothing else."""
+    rest = without_filler(text)
     return bool(rest) and bool(_WAIT.fullmatch(rest))
 
 

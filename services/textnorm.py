@@ -183,6 +183,14 @@ def inside_chinese_digit_string(text: str, start: int, end: int) -> bool:
 _DIGIT_RUN = re.compile(rf"[\d{_DIGIT_CHARS}](?:[\s-]*[\d{_DIGIT_CHARS}])*")
 
 
+def is_digit_string(text: str) -> bool:
+    """Whether the text is two or more digits and nothing else, typed or read out one by
+    one (2468, 二四六八, 330 000 0001): a number with no unit says nothing of what it is
+    (the last four, a 户号, an amount)."""
+    text = normalize_text(text).strip()
+    return _DIGIT_RUN.fullmatch(text) is not None and len(re.sub(r"[\s-]", "", text)) >= 2
+
+
 def _digit_runs(text: str) -> list[str]:
     """All runs of digits in the text, as Arabic digit strings.
 

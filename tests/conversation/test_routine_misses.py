@@ -43,7 +43,13 @@ in wordings of their own:
   at its prompt, never an amount (两百 still is);
 - 等等 when nothing is asked is only acknowledged (take your time), never out of scope;
 - a request followed by a question not ours is answered (its reply or prompt) first, then
-  "另外…" says the question is not ours.
+  "另外…" says the question is not ours; a complaint or 转人工 too, before the hand-over;
+- a greeting before a wait (喂 稍等一下) is only waited for, outside a form, at a prompt
+  and at the confirmation (nothing paid until confirmed);
+- digits alone outside a form (三六九二, 4821) are asked what they are for, with buttons
+  that carry nothing: no guessed amount, no "I did not understand";
+- a yes (好的, 可以的, 行, 帮我转一下) to the human offered when the last four cannot be
+  given hands the conversation over; a yes to the prompt alone does not.
 """
 from __future__ import annotations
 
@@ -67,6 +73,7 @@ OUT_OF_SCOPE = "不在我的服务范围"
 ASK_ACCOUNT = "10位户号"
 ASK_LAST4 = "后4位"
 FORMAT_ERRORS = ("10位数字", "请输入该户号登记手机号码的后4位数字", "没听清金额", "单笔缴费金额")
+GREETING_REPLY = "请问有什么可以帮您"  # utter_greet's question
 
 
 @contextmanager
@@ -403,7 +410,7 @@ def test_the_last_four_found_after_all_still_verifies(customer: Customer, spare_
 
 # ------------------------------------------------------------- waiting
 
-@pytest.mark.parametrize("words", ["等等", "你先稍等一下"])
+@pytest.mark.parametrize("words", ["等等", "你先稍等一下", "喂 你好 稍等啊"])  # a greeting adds nothing to it
 def test_waiting_at_the_confirmation_asks_it_again_and_then_pays_that_amount(
     customer: Customer, prepaid: tuple[str, str], billing: httpx.Client, words: str
 ) -> None:
@@ -411,18 +418,22 @@ def test_waiting_at_the_confirmation_asks_it_again_and_then_pays_that_amount(
     seen = at_the_confirmation(customer, prepaid, billing, "五十五", "55.00")
     text = Customer.text_of(customer.say(words))
     assert "不着急" in text and OUT_OF_SCOPE not in text and "已取消" not in text and "缴费成功" not in text
+    assert GREETING_REPLY not in text
     assert confirmed_amount(text) == "55.00"
     assert paid_since(billing, account_no, seen) == []  # waiting paid nothing
     assert "缴费成功" in Customer.text_of(customer.say("确认"))
     assert paid_since(billing, account_no, seen) == ["55.00"]
 
 
-def test_waiting_at_the_last_four_prompt_asks_it_again(customer: Customer, spare_account: tuple[str, str]) -> None:
+@pytest.mark.parametrize("words", ["等一下 我找找", "在吗 等会儿"])
+def test_waiting_at_the_last_four_prompt_asks_it_again(
+    customer: Customer, spare_account: tuple[str, str], words: str
+) -> None:
     account_no, last4 = spare_account
     customer.say("帮我查一下电费")
     customer.say(account_no)
-    text = Customer.text_of(customer.say("等一下 我找找"))
-    assert "不着急" in text and ASK_LAST4 in text and OUT_OF_SCOPE not in text
+    text = Customer.text_of(customer.say(words))
+    assert "不着急" in text and ASK_LAST4 in text and OUT_OF_SCOPE not in text and GREETING_REPLY not in text
     assert "电费账单" in Customer.text_of(customer.say(last4))
 
 
@@ -488,7 +499,7 @@ def test_waiting_to_look_for_the_account_number_asks_for_it_again(customer: Cust
     assert "不着急" in text and ASK_ACCOUNT in text and not any(error in text for error in FORMAT_ERRORS)
 
 
-@pytest.mark.parametrize("words", ["等等", "等一下啊"])
+@pytest.mark.parametrize("words", ["等等", "等一下啊", "喂喂 您稍等一下", "你好 等我一下哈"])
 def test_waiting_when_nothing_is_asked_is_only_acknowledged(customer: Customer, words: str) -> None:
     reply = customer.say(words)
     assert [m["text"] for m in reply["messages"]] == ["好的，不着急，您慢慢来。"]
@@ -507,3 +518,69 @@ def test_a_request_is_answered_before_its_question_not_ours(customer: Customer, 
     text = Customer.text_of(customer.say(words))
     assert first in text and OUT_OF_SCOPE in text and text.count(OUT_OF_SCOPE) == 1
     assert text.index(first) < text.index(OUT_OF_SCOPE) and "另外" in text
+
+
+# ------------------------------------------------------------- digits alone, outside a form
+
+@pytest.mark.parametrize("digits", ["三六九二", "嗯 一三五七", "4821"])
+def test_digits_alone_are_asked_what_they_are_for(customer: Customer, digits: str) -> None:
+    reply = customer.say(digits)
+    text = Customer.text_of(reply)
+    assert "没太听明白" not in text and not re.search(r"\d+(\.\d+)?元", text)  # no guessed amount
+    assert buttons(reply) == {"查电费": "/query_bill", "交电费": "/top_up"}  # carrying nothing
+
+
+def test_an_amount_said_as_money_alone_is_still_proposed(customer: Customer) -> None:
+    reply = customer.say("一百五十块")
+    assert "150" in Customer.text_of(reply) and "150" in buttons(reply)["交电费"]
+
+
+# ------------------------------------------------------------- yes to the human offered
+
+@pytest.mark.parametrize(("cannot", "yes"), [("预留的手机号停用了", "好的"), ("尾号想不起来了", "可以的"),
+                                             ("登记的电话不是我的了", "帮我转一下")])
+def test_yes_to_the_human_offered_at_the_last_four_prompt_hands_over(
+    customer: Customer, spare_account: tuple[str, str], cannot: str, yes: str
+) -> None:
+    customer.say("查一下我家电费")
+    customer.say(spare_account[0])
+    assert buttons(customer.say(cannot)).get("转人工") == "/request_human"
+    assert customer.say(yes)["state"] == "handoff"
+
+
+def test_yes_to_the_human_offered_in_a_top_up_hands_over_and_pays_nothing(
+    customer: Customer, prepaid: tuple[str, str], billing: httpx.Client
+) -> None:
+    with paying_nothing(billing, prepaid[0]):
+        customer.say("我想交点电费")
+        customer.say(prepaid[0])
+        customer.say("手机号早就换了")
+        assert customer.say("行")["state"] == "handoff"
+
+
+def test_a_yes_to_the_last_four_prompt_alone_is_no_request_for_a_human(
+    customer: Customer, spare_account: tuple[str, str]
+) -> None:
+    customer.say("查一下我家电费")
+    customer.say(spare_account[0])
+    reply = customer.say("好的")
+    assert reply["state"] == "bot" and ASK_LAST4 in Customer.text_of(reply)
+    assert "电费账单" in Customer.text_of(customer.say(spare_account[1]))
+
+
+# ------------------------------------------------------------- a complaint, then a question not ours
+
+@pytest.mark.parametrize("words", ["你们把我电费算多了 我要投诉 另外问问今天限号吗",
+                                   "我要投诉抄表员 顺便问一下周末商场几点关门"])
+def test_a_complaint_then_a_question_not_ours_says_so_before_the_handover(customer: Customer, words: str) -> None:
+    reply = customer.say(words)
+    text = Customer.text_of(reply)
+    assert "投诉已登记" in text and OUT_OF_SCOPE in text and reply["state"] == "handoff"
+    assert text.index("投诉已登记") < text.index(OUT_OF_SCOPE) and text.count(OUT_OF_SCOPE) == 1
+
+
+def test_a_request_for_a_human_then_a_question_not_ours_says_so_before_the_handover(customer: Customer) -> None:
+    reply = customer.say("给我接人工 顺便问下今天有没有雾霾")
+    text = Customer.text_of(reply)
+    assert "转接人工客服" in text and OUT_OF_SCOPE in text and reply["state"] == "handoff"
+    assert text.index("转接人工客服") < text.index(OUT_OF_SCOPE)

@@ -8,13 +8,14 @@ from services.prompt_words import cannot_give_last4, pays_all, waits
 
 
 @pytest.mark.parametrize("text", ["等等", "等一下啊", "稍等", "您稍等一下 我找找", "先等会儿", "让我想想",
-                                  "等会儿 我找找户号", "稍等 我去找一下手机号"])
+                                  "等会儿 我找找户号", "稍等 我去找一下手机号",
+                                  "喂 稍等一下啊", "你好 稍等", "喂喂 您好 等我一下", "在吗 等会儿"])
 def test_asking_to_wait(text: str) -> None:
     assert waits(text)
 
 
 @pytest.mark.parametrize("text", ["等下 改成三百", "等一下 违约金怎么算", "好的", "5678", "", "等我下班再交",
-                                  "我看看电费", "等一下 我看看账单"])
+                                  "我看看电费", "等一下 我看看账单", "你好", "喂", "喂 等下 改成三百", "等一下 你好"])
 def test_more_than_waiting(text: str) -> None:
     assert not waits(text)
 

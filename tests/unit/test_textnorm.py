@@ -301,3 +301,11 @@ def test_chinese_digits_read_one_by_one_are_the_last_four() -> None:
 ])
 def test_a_span_inside_chinese_digits_read_one_by_one(text: str, span: tuple[int, int], inside: bool) -> None:
     assert textnorm.inside_chinese_digit_string(text, *span) is inside
+
+
+@pytest.mark.parametrize(("text", "alone"), [
+    ("2468", True), ("二四六八", True), ("幺三五七", True), ("330 000 0001", True), ("１２３４", True),
+    ("7", False), ("两百", False), ("二十", False), ("2468元", False), ("尾号2468", False), ("", False),
+])
+def test_digits_alone_are_a_digit_string(text: str, alone: bool) -> None:
+    assert textnorm.is_digit_string(text) is alone
