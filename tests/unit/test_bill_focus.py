@@ -16,7 +16,7 @@ from services.billing.schemas import OwedBill
     ("欠的189是怎么回事", "arrears"), ("现在还欠吗", "arrears"), ("这点钱够用几天", "balance"),
     # when the money runs out is the balance question too (not a forecast)
     ("我充了三百块 大概能用到什么时候", "balance"), ("账户里的钱还能撑几天", "balance"), ("照这么用几号会用完", "balance"),
-    ("大概哪天会欠费", "balance"),
+    ("大概哪天会欠费", "balance"), ("我家多久要充值一次", "balance"),
 ])
 def test_question_focus(text: str, focus: str) -> None:
     assert question_focus(text) == focus
