@@ -178,7 +178,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {
             # SVM regularization and character n-gram length, chosen by CV (module docstring)
-            "C": 2.0,
+            "C": 1.0,
             "ngram_max": 2,
             # folds of the training data whose out-of-fold scores fit the temperature
             "calibration_folds": 5,
