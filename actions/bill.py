@@ -63,7 +63,8 @@ def account_note(summary: AccountSummary, channel: str | None) -> str:
 
 
 # What a bill request is really about, from the words of the message that started it:
-# a balance question gets the balance first, an arrears question what is owed.
+# a balance question (how much is left, how long it lasts) gets the balance first, an
+# arrears question what is owed.
 WHY_HIGH_WORDS = re.compile(r"(为什么|为啥|怎么|咋).{0,8}(这么|那么|突然|比上个?月|比去年)?.{0,4}(高|多|贵|涨)|涨了|变多了|翻倍"
                             r"|(高|多|贵)[了好很太得]{0,3}多?.{0,3}(为什么|为啥|咋回事|怎么回事)")
 BALANCE_WORDS = re.compile(r"余额|还剩|剩多少|剩下多少|还有多少钱|够用|够不够|能用几天|用几天|能撑|用多久|用完|用到什么时候|用到几号"

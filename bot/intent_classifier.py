@@ -50,6 +50,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
+from bot.second_question import REQUEST_RANKING, request_part
+
 log = logging.getLogger(__name__)
 
 _DIGITS = re.compile(r"\d+")
@@ -226,7 +228,18 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             if self.config[RANKING_LENGTH] > 0:
                 ranking = ranking[: self.config[RANKING_LENGTH]]
             message.set("intent_ranking", ranking, add_to_output=True)
+            self._rank_request_part(message)
         return messages
+
+    def _rank_request_part(self, message: Message) -> None:
+        """The request before a second question (bot/second_question.py), ranked alone:
+        KnowledgeRouter takes it when the second question is not ours."""
+        part = request_part(message.get(TEXT) or "")
+        if part is None:
+            return
+        row = self.model.predict_proba([part])[0]
+        message.set(REQUEST_RANKING, [{"name": name, "confidence": float(p)} for name, p
+                                      in sorted(zip(self.model.classes, row), key=lambda pair: -pair[1])])
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Classify the training examples too, as Rasa's own classifiers do."""

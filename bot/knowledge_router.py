@@ -71,6 +71,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu_components import set_intent
+from bot.second_question import REQUEST_RANKING, SECOND_QUESTION
 from services.cost_question import asks_cost
 from services.prompt_words import cannot_give_last4, pays_all, waits
 from services.weather_question import asks_weather_temperature
@@ -172,7 +173,7 @@ class KnowledgeRouter(GraphComponent):
                        # nlu_data/train moved 3 bill questions from faq back, none the other way)
                        r"这个月|上个月|上月|本月|这期|上期|今年|去年",
             # a second question in the same message starts after one of these
-            "second_question": r"(顺便|顺带|另外|还有个问题|还有一个问题|再问一?下|对了)(问一?下|问问|请问|想问)?",
+            "second_question": SECOND_QUESTION,
             "power_words": ["电", "户号", "度", "峰谷", "阶梯", "国网", "95598", "抄表", "跳闸", "表",
                             "光伏", "并网", "增容", "过户", "发票", "违约金", "代扣", "营业厅", "费控", "欠费",
                             "余额", "缴费", "充值", "预存", "户头", "户名"],
@@ -368,8 +369,8 @@ class KnowledgeRouter(GraphComponent):
     def _request_then_not_ours(self, message: Message, name: Text, text: Text) -> bool:
         """A request of ours followed by a question that is not (我家停电了 顺便问下今天天气):
         the question's words pull the classifier off the request, so the best service
-        intent in its ranking is taken for the first part (sure enough for the fallback),
-        and the question is kept marked not ours."""
+        intent in the ranking of the first part's own words is taken (sure enough for the
+        fallback), and the question is kept marked not ours."""
         if name not in self._service and name != "out_of_scope":
             return False  # a rule question first (faq) or no request at all
         split = self._split_second(text)
@@ -381,7 +382,9 @@ class KnowledgeRouter(GraphComponent):
         if self._second_is_ours(split[1]):
             return False  # a question of ours: the usual routing
         ranking = message.get("intent_ranking") or []
-        services = [r for r in ranking if r.get("name") in self._service]
+        # the request ranked on its own words (LinearIntentClassifier), else the whole message's
+        request_ranking = message.get(REQUEST_RANKING) or ranking
+        services = [r for r in request_ranking if r.get("name") in self._service]
         if not services:
             return False
         best = services[0]
