@@ -222,8 +222,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             return messages
         probabilities = self.model.predict_proba([m.get(TEXT) or "" for m in messages])
         for message, row in zip(messages, probabilities):
-            ranking = [{"name": name, "confidence": float(p)}
-                       for name, p in sorted(zip(self.model.classes, row), key=lambda pair: -pair[1])]
+            ranking = self._ranked(row)
             message.set("intent", ranking[0], add_to_output=True)
             if self.config[RANKING_LENGTH] > 0:
                 ranking = ranking[: self.config[RANKING_LENGTH]]
@@ -231,15 +230,17 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             self._rank_request_part(message)
         return messages
 
+    def _ranked(self, probabilities: np.ndarray) -> List[Dict[Text, Any]]:
+        """Every intent with its probability, best first."""
+        return [{"name": name, "confidence": float(p)}
+                for name, p in sorted(zip(self.model.classes, probabilities), key=lambda pair: -pair[1])]
+
     def _rank_request_part(self, message: Message) -> None:
         """The request before a second question (bot/second_question.py), ranked alone:
         KnowledgeRouter takes it when the second question is not ours."""
         part = request_part(message.get(TEXT) or "")
-        if part is None:
-            return
-        row = self.model.predict_proba([part])[0]
-        message.set(REQUEST_RANKING, [{"name": name, "confidence": float(p)} for name, p
-                                      in sorted(zip(self.model.classes, row), key=lambda pair: -pair[1])])
+        if part is not None:
+            message.set(REQUEST_RANKING, self._ranked(self.model.predict_proba([part])[0]))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Classify the training examples too, as Rasa's own classifiers do."""

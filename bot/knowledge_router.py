@@ -24,8 +24,8 @@ of the message and the form in progress:
   好看的电视剧), which IntentGuard calls out of scope as a whole, is the answer (inform)
   with its second question marked not ours;
 - a request of ours followed by a question that is not (我家停电了 顺便问下今天天气) is the
-  request (the best service intent in the classifier's ranking), its question marked
-  not ours, rather than a fallback;
+  request (the best service intent in the classifier's ranking of the request's own
+  words), its question marked not ours, rather than a fallback;
 - a yes or no that says to pay (那交了吧, which the classifier often calls deny) is a
   top-up outside a form; inside one, a no that says to pay is neither a yes nor a no
   (the prompt is asked again), and a yes that says it (好 交吧) stays the yes;
@@ -71,7 +71,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu_components import set_intent
-from bot.second_question import REQUEST_RANKING, SECOND_QUESTION
+from bot.second_question import REQUEST_RANKING, SECOND_QUESTION, request_part
 from services.cost_question import asks_cost
 from services.prompt_words import cannot_give_last4, pays_all, waits
 from services.weather_question import asks_weather_temperature
@@ -172,8 +172,6 @@ class KnowledgeRouter(GraphComponent):
                        # … or about a month of one's own bills (这个月怎么交了这么多: 5-fold CV on
                        # nlu_data/train moved 3 bill questions from faq back, none the other way)
                        r"这个月|上个月|上月|本月|这期|上期|今年|去年",
-            # a second question in the same message starts after one of these
-            "second_question": SECOND_QUESTION,
             "power_words": ["电", "户号", "度", "峰谷", "阶梯", "国网", "95598", "抄表", "跳闸", "表",
                             "光伏", "并网", "增容", "过户", "发票", "违约金", "代扣", "营业厅", "费控", "欠费",
                             "余额", "缴费", "充值", "预存", "户头", "户名"],
@@ -207,7 +205,6 @@ class KnowledgeRouter(GraphComponent):
         self._not_ours = config["not_ours_confidence"]
         self._question = re.compile(config["question"])
         self._request = re.compile(config["request"])
-        self._second = re.compile(config["second_question"])
         self._power = tuple(config["power_words"])
         self._second_words = self._power + tuple(config["second_question_words"])
         self._leaving = set(config["leaving_intents"])
@@ -425,8 +422,8 @@ class KnowledgeRouter(GraphComponent):
 
         The classifier reads the whole message and the question's words often win; the
         request said first is what the customer wants done, the question is answered too."""
-        match = self._second.search(text)
-        if match is None or match.start() == 0 or not self._request.search(text[: match.start()]):
+        first = request_part(text)
+        if first is None or not self._request.search(first):
             return None
         services = [r for r in message.get("intent_ranking") or [] if r.get("name") in self._service]
         return services[0]["name"] if services else None
@@ -448,7 +445,7 @@ class KnowledgeRouter(GraphComponent):
     def _split_second(self, text: Text) -> Optional[tuple]:
         """(where it begins, its words) of a second question (顺便问下 …, 另外 …) asked
         after the message's first words, or None: what comes before it is the first part."""
-        match = self._second.search(text)
+        match = SECOND_QUESTION.search(text)
         if match is None or match.start() == 0:
             return None
         rest = text[match.end():].strip(" ，,。、：:")

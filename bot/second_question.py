@@ -11,8 +11,7 @@ import re
 from typing import Optional
 
 # a second question in the same message starts after one of these
-SECOND_QUESTION = r"(顺便|顺带|另外|还有个问题|还有一个问题|再问一?下|对了)(问一?下|问问|请问|想问)?"
-_SECOND = re.compile(SECOND_QUESTION)
+SECOND_QUESTION = re.compile(r"(顺便|顺带|另外|还有个问题|还有一个问题|再问一?下|对了)(问一?下|问问|请问|想问)?")
 # the message property the classifier sets: the ranking of the request part alone
 REQUEST_RANKING = "request_ranking"
 
@@ -20,7 +19,7 @@ REQUEST_RANKING = "request_ranking"
 def request_part(text: str) -> Optional[str]:
     """The words before a second-question marker, or None when there is none (or the
     message starts with it, so there is no request before it)."""
-    match = _SECOND.search(text or "")
+    match = SECOND_QUESTION.search(text or "")
     if match is None or match.start() == 0:
         return None
     return text[: match.start()].strip() or None
